@@ -1,0 +1,1 @@
+"""The classifier: model factory, model card, cached loader and predictor."""

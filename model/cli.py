@@ -1,0 +1,101 @@
+"""The `melnev` command line: predict, train, evaluate, bot.
+
+Usage:
+    melnev predict photo.jpg [more.jpg ...] [--json] [--model path/to/model.keras]
+    melnev train --help
+    melnev evaluate --help
+    melnev bot
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+
+DISCLAIMER = (
+    "Not a diagnosis: this is a statistical estimate from a photo. "
+    "See a doctor or dermatologist about any lesion that worries you or changes."
+)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from model.loader import load_model
+    from model.predictor import Predictor
+    from preprocessing import InvalidImageError, assess_quality, decode_image
+
+    predictor = Predictor(load_model(args.model))
+    results: list[dict[str, object]] = []
+    for path in args.images:
+        result: dict[str, object] = {"image": str(path)}
+        try:
+            image = decode_image(Path(path).read_bytes())
+        except OSError as error:
+            result["error"] = f"cannot read file: {error.strerror}"
+        except InvalidImageError as error:
+            result["error"] = f"invalid image ({error.reason.value})"
+        else:
+            report = assess_quality(image)
+            result["quality_issues"] = [issue.value for issue in report.issues]
+            result.update(predictor.predict([image])[0].to_dict())
+        results.append(result)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for result in results:
+            print(_format(result))
+        print(DISCLAIMER)
+    return 1 if any("error" in result for result in results) else 0
+
+
+def _format(result: dict[str, object]) -> str:
+    if "error" in result:
+        return f"{result['image']}: ERROR {result['error']}"
+    issues = result["quality_issues"]
+    warning = f"  quality warnings: {', '.join(issues)}" if issues else ""  # type: ignore[arg-type]
+    return (
+        f"{result['image']}: melanoma probability {result['melanoma_probability']:.3f}, "
+        f"risk {result['risk_level']} (model {result['model_version']}){warning}"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-parser per command."""
+    parser = argparse.ArgumentParser(prog="melnev", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    predict = commands.add_parser("predict", help="estimate melanoma risk for image files")
+    predict.add_argument("images", nargs="+", type=Path, help="image files (JPEG, PNG, ...)")
+    predict.add_argument("--model", type=Path, default=None, help="model file (default: shipped)")
+    predict.add_argument("--json", action="store_true", help="print JSON instead of text")
+    predict.set_defaults(handler=_predict)
+
+    for name, module, help_text in (
+        ("train", "training.train", "train a model (see melnev train --help)"),
+        ("evaluate", "training.evaluate", "evaluate a model on a labelled set"),
+        ("bot", "bot.main", "run the Telegram bot"),
+    ):
+        sub = commands.add_parser(name, help=help_text, add_help=False)
+        sub.add_argument("rest", nargs=argparse.REMAINDER)
+        sub.set_defaults(handler=None, module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `melnev` console script."""
+    args = build_parser().parse_args(argv)
+    if args.handler is not None:
+        return int(args.handler(args))
+    import importlib
+
+    module = importlib.import_module(args.module)
+    return int(module.main(args.rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Turn decoded photos into calibrated, thresholded predictions."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from model.card import Calibration, ModelCard, Thresholds
+from model.loader import LoadedModel
+from preprocessing.pipeline import preprocess
+
+
+class RiskLevel(enum.StrEnum):
+    """Coarse risk levels derived from the card's thresholds."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """The model's answer for one image. Not a diagnosis.
+
+    Attributes:
+        melanoma_probability: Calibrated probability that the lesion is a melanoma.
+        risk_level: low (< screening threshold), moderate, or high (>= balanced).
+        thresholds: The thresholds used.
+        model_version: Version of the model that answered.
+        logit: The raw model output before calibration.
+    """
+
+    melanoma_probability: float
+    risk_level: RiskLevel
+    thresholds: Thresholds
+    model_version: str
+    logit: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-serialisable dict."""
+        values = dataclasses.asdict(self)
+        values["risk_level"] = self.risk_level.value
+        return values
+
+
+def calibrate(logits: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """Map raw logits to calibrated probabilities (Platt / temperature scaling)."""
+    scaled = calibration.slope * np.asarray(logits, dtype=np.float64) + calibration.intercept
+    return 1.0 / (1.0 + np.exp(-np.clip(scaled, -60.0, 60.0)))
+
+
+def risk_level(probability: float, thresholds: Thresholds) -> RiskLevel:
+    """Classify a calibrated probability into a risk level."""
+    low_cut = min(thresholds.screening, thresholds.balanced)
+    high_cut = max(thresholds.screening, thresholds.balanced)
+    if probability >= high_cut:
+        return RiskLevel.HIGH
+    if probability >= low_cut:
+        return RiskLevel.MODERATE
+    return RiskLevel.LOW
+
+
+class Predictor:
+    """Batched inference with a loaded model and its card.
+
+    The forward pass is one `tf.function` with a fixed input signature, traced
+    once, instead of `model.predict` per image (which rebuilds a data pipeline on
+    every call). Safe to call from several threads.
+    """
+
+    def __init__(self, loaded: LoadedModel, *, max_batch_size: int = 32) -> None:
+        if max_batch_size < 1:
+            raise ValueError(f"`max_batch_size` must be >= 1. Received: {max_batch_size}")
+        self.loaded = loaded
+        self.card: ModelCard = loaded.card
+        self.max_batch_size = max_batch_size
+        size = self.card.input_size
+        keras_model = loaded.model
+
+        @tf.function(
+            input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
+            reduce_retracing=True,
+        )
+        def forward(batch: tf.Tensor) -> tf.Tensor:
+            return keras_model(tf.cast(batch, tf.float32), training=False)
+
+        self._forward = forward
+        self.predict_batch(np.zeros((1, size, size, 3), np.uint8))  # trace now, not per user
+
+    def preprocess(self, image: np.ndarray) -> np.ndarray:
+        """Run the card's preprocessing on one decoded RGB image."""
+        return preprocess(image, self.card.preprocessing)
+
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        """Return raw logits for a preprocessed uint8 batch of shape (N, S, S, 3)."""
+        outputs = [
+            self._forward(tf.constant(batch[start : start + self.max_batch_size])).numpy()
+            for start in range(0, len(batch), self.max_batch_size)
+        ]
+        return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0)
+
+    def predict_batch(self, batch: np.ndarray) -> list[Prediction]:
+        """Predict on already preprocessed images (N, S, S, 3) uint8."""
+        logits = self.logits(batch)
+        probabilities = calibrate(logits, self.card.calibration)
+        return [self._prediction(float(p), float(z)) for p, z in zip(probabilities, logits, strict=True)]
+
+    def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
+        """Preprocess decoded RGB images and predict them in one batched call.
+
+        Args:
+            images: RGB uint8 arrays of any size.
+
+        Returns:
+            One `Prediction` per image, in order.
+        """
+        if not images:
+            return []
+        batch = np.stack([self.preprocess(image) for image in images])
+        return self.predict_batch(batch)
+
+    def _prediction(self, probability: float, logit: float) -> Prediction:
+        if math.isnan(probability):
+            raise ValueError("The model returned NaN: the weights are broken.")
+        return Prediction(
+            melanoma_probability=probability,
+            risk_level=risk_level(probability, self.card.thresholds),
+            thresholds=self.card.thresholds,
+            model_version=self.card.model_version,
+            logit=logit,
+        )

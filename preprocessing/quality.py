@@ -1,0 +1,119 @@
+"""Quality gate: is this photo good enough, and is it a skin lesion at all?"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import cv2
+import numpy as np
+
+from preprocessing.geometry import shrink_to
+
+ANALYSIS_SIDE = 256
+MIN_SIDE = 96
+MIN_SHARPNESS = 4.0
+MIN_BRIGHTNESS = 45.0
+MAX_BRIGHTNESS = 235.0
+MAX_CLIPPED_FRACTION = 0.35
+MIN_SKIN_FRACTION = 0.15
+MAX_COLOURS = 550
+MIN_SATURATION = 12.0
+VIGNETTE_LUMA = 35
+
+
+class QualityIssue(enum.StrEnum):
+    """Reasons a photo is refused before prediction (stable codes the bot translates)."""
+
+    TOO_SMALL = "too_small"
+    BLURRY = "blurry"
+    TOO_DARK = "too_dark"
+    OVEREXPOSED = "overexposed"
+    NOT_A_LESION = "not_a_lesion"
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityReport:
+    """Result of `assess_quality`.
+
+    Attributes:
+        issues: Problems found, empty when the photo is usable.
+        measures: The numbers the decision was based on (for logs and tuning).
+    """
+
+    issues: tuple[QualityIssue, ...]
+    measures: dict[str, float]
+
+    @property
+    def ok(self) -> bool:
+        """True when no issue was found."""
+        return not self.issues
+
+
+def skin_fraction(image: np.ndarray) -> tuple[float, float]:
+    """Return (skin-coloured fraction of the lit pixels, lit fraction).
+
+    Skin and pigmented lesions fall in a compact YCrCb region for every skin
+    tone (Chai & Ngan 1999, widened for lesion browns and dermoscopy pinks).
+    Near-black pixels (a dermatoscope's circular vignette) are left out.
+    """
+    ycrcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb).reshape(-1, 3).astype(np.int16)
+    luma, red_diff, blue_diff = ycrcb[:, 0], ycrcb[:, 1], ycrcb[:, 2]
+    lit = luma > VIGNETTE_LUMA
+    skin = (
+        lit
+        & (red_diff >= 128)
+        & (red_diff <= 185)
+        & (blue_diff >= 65)
+        & (blue_diff <= 135)
+        & (red_diff - blue_diff >= 5)
+    )
+    lit_count = int(lit.sum())
+    return (float(skin.sum()) / lit_count if lit_count else 0.0), lit_count / luma.size
+
+
+def assess_quality(image: np.ndarray) -> QualityReport:
+    """Check a decoded photo before it is given to the model. Never raises on images.
+
+    Args:
+        image: RGB uint8 array (H, W, 3).
+
+    Returns:
+        A `QualityReport`; `report.ok` is True when the photo can be analysed.
+    """
+    height, width = image.shape[:2]
+    small = shrink_to(image, ANALYSIS_SIDE)
+    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    skin, lit = skin_fraction(small)
+    lit_pixels = gray[gray > VIGNETTE_LUMA]
+    brightness = float(lit_pixels.mean()) if lit_pixels.size else float(gray.mean())
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    lit_mask = gray > VIGNETTE_LUMA
+    saturation = float(hsv[..., 1][lit_mask].mean()) if lit_mask.any() else 0.0
+    # Distinct colours on a 16-level grid: skin plus a lesion spans few hues;
+    # scenes, people with backgrounds and noise span many.
+    colours = len(np.unique((small.reshape(-1, 3) // 16).astype(np.int32) @ [256, 16, 1]))
+    measures = {
+        "short_side": float(min(height, width)),
+        "sharpness": float(cv2.Laplacian(gray, cv2.CV_64F).var()),
+        "brightness": brightness,
+        "clipped_fraction": float((gray >= 250).mean()),
+        "skin_fraction": skin,
+        "lit_fraction": lit,
+        "saturation": saturation,
+        "colours": float(colours),
+    }
+    issues: list[QualityIssue] = []
+    if measures["short_side"] < MIN_SIDE:
+        issues.append(QualityIssue.TOO_SMALL)
+    if lit < 0.25 or brightness < MIN_BRIGHTNESS:
+        issues.append(QualityIssue.TOO_DARK)
+    elif brightness > MAX_BRIGHTNESS or measures["clipped_fraction"] > MAX_CLIPPED_FRACTION:
+        issues.append(QualityIssue.OVEREXPOSED)
+    if measures["sharpness"] < MIN_SHARPNESS:
+        issues.append(QualityIssue.BLURRY)
+    if not issues and (
+        skin < MIN_SKIN_FRACTION or colours > MAX_COLOURS or saturation < MIN_SATURATION
+    ):
+        issues.append(QualityIssue.NOT_A_LESION)
+    return QualityReport(issues=tuple(issues), measures=measures)

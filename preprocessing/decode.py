@@ -67,7 +67,7 @@ def decode_image(
         raise InvalidImageError(InvalidImageReason.NOT_AN_IMAGE, "unrecognised bytes") from error
     except (OSError, SyntaxError, EOFError) as error:
         raise InvalidImageError(InvalidImageReason.TRUNCATED, str(error)) from error
-    except Exception as error:  # noqa: BLE001 - decoders raise anything on hostile input
+    except Exception as error:
         raise InvalidImageError(InvalidImageReason.NOT_AN_IMAGE, repr(error)) from error
 
 
@@ -97,9 +97,13 @@ def _to_rgb_array(image: Image.Image, *, max_pixels: int, target_side: int) -> n
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:
     mode = image.mode
     if mode in {"I;16", "I;16B", "I;16L", "I;16N", "I"}:
+        # Scale by the bit depth, not by the brightest pixel: stretching to the peak
+        # would make a dark 16-bit photo look well exposed (and pass the quality
+        # gate), and Pillow reads 16-bit RGB files by bit depth too.
         array = np.asarray(image, dtype=np.float64)
-        peak = float(array.max()) or 1.0
-        image = Image.fromarray((array / peak * 255.0).round().astype(np.uint8), mode="L")
+        full_scale = 65535.0 if mode != "I" or float(array.max()) <= 65535.0 else float(array.max())
+        scaled = np.clip(array, 0.0, None) / full_scale * 255.0
+        image = Image.fromarray(scaled.round().astype(np.uint8), mode="L")
     elif mode == "F":
         array = np.nan_to_num(np.asarray(image, dtype=np.float64))
         span = float(array.max() - array.min()) or 1.0

@@ -36,7 +36,13 @@ def make_square(image: np.ndarray, mode: ResizeMode = "crop") -> np.ndarray:
         side = max(height, width)
         top, left = (side - height) // 2, (side - width) // 2
         return cv2.copyMakeBorder(
-            image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT, 0
+            image,
+            top,
+            side - height - top,
+            left,
+            side - width - left,
+            cv2.BORDER_CONSTANT,
+            value=0,
         )
     raise ValueError(f"`mode` must be 'crop' or 'pad'. Received: mode={mode!r}")
 

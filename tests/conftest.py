@@ -1,0 +1,101 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(
+    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
+)
+
+
+def shared_data_available() -> bool:
+    """True when the shared dermoscopy set sits beside the repository."""
+    return (SHARED_DATA / "labels.csv").is_file()
+
+
+needs_shared_data = pytest.mark.skipif(
+    not shared_data_available(), reason=f"shared dermoscopy data not found at {SHARED_DATA}"
+)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir() -> Path:
+    """The shared dermoscopy folder; skips the test when it is absent."""
+    if not shared_data_available():
+        pytest.skip(f"shared dermoscopy data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def lesion_jpeg_bytes(shared_data_dir: Path) -> list[bytes]:
+    """A few real dermoscopy JPEGs (both classes, both sources) as raw bytes."""
+    import csv
+
+    with (shared_data_dir / "labels.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    picked: list[bytes] = []
+    for label in ("melanoma", "nevus"):
+        for source in ("HAM10000", "ISIC2017"):
+            matches = [row for row in rows if row["label"] == label and row["source"] == source]
+            for row in matches[:2]:
+                picked.append((shared_data_dir / row["image"]).read_bytes())
+    return picked
+
+
+def synthetic_lesion(size: int = 256, seed: int = 0) -> np.ndarray:
+    """A skin-coloured RGB image with a dark irregular blob in the middle.
+
+    Used where the shared data is absent; looks enough like a close-up of a mole
+    to pass the quality gate.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    image = np.empty((size, size, 3), np.float32)
+    image[:] = (214, 160, 132)
+    image += rng.normal(0, 6, image.shape)
+    mask = np.zeros((size, size), np.uint8)
+    centre = (size // 2, size // 2)
+    cv2.ellipse(mask, centre, (size // 6, size // 8), 30, 0, 360, 255, -1)
+    for _ in range(6):
+        offset = rng.integers(-size // 10, size // 10, 2)
+        cv2.circle(mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1)
+    soft = cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32)[..., None] / 255.0
+    lesion = np.array((95, 60, 45), np.float32) + rng.normal(0, 8, image.shape)
+    image = image * (1 - soft) + lesion * soft
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small real Keras model, built and saved with its card by the test session."""
+    from model.architecture import build_model
+    from model.card import Calibration, Thresholds
+    from model.export import export_model
+    from preprocessing.pipeline import PreprocessConfig
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_model(64, widths=(8, 16), stem_filters=8)
+    path = tmp_path_factory.mktemp("tiny_model") / "tiny.keras"
+    export_model(
+        model,
+        path,
+        model_version="0.0.0-test",
+        preprocessing=PreprocessConfig(image_size=64, working_size=128),
+        thresholds=Thresholds(screening=0.3, balanced=0.6),
+        calibration=Calibration(method="platt", slope=1.0, intercept=0.0),
+        metrics={"test": {"roc_auc": 0.5}},
+        limitations=["Untrained test model."],
+    )
+    return path

@@ -8,7 +8,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from model.card import Calibration, ModelCard, Thresholds
 from model.loader import LoadedModel
@@ -81,6 +80,9 @@ class Predictor:
         self.max_batch_size = max_batch_size
         size = self.card.input_size
         keras_model = loaded.model
+        import tensorflow as tf  # imported here so training on other Keras backends needs no TF
+
+        self._to_tensor = tf.constant
 
         @tf.function(
             input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
@@ -99,7 +101,7 @@ class Predictor:
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """Return raw logits for a preprocessed uint8 batch of shape (N, S, S, 3)."""
         outputs = [
-            self._forward(tf.constant(batch[start : start + self.max_batch_size])).numpy()
+            self._forward(self._to_tensor(batch[start : start + self.max_batch_size])).numpy()
             for start in range(0, len(batch), self.max_batch_size)
         ]
         return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0)

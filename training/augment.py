@@ -1,0 +1,108 @@
+"""Training augmentation as Keras layers, fed by tf.data (or by NumPy batches on other backends).
+
+Geometry (flips, any rotation, zoom with aspect change), colour (brightness,
+contrast, saturation, hue, per-channel gain for residual colour casts and skin
+tones), acquisition (blur, resolution loss, a dermatoscope's black circular
+vignette). Synthetic hair is added offline in `training.cache` because it needs
+OpenCV. All layers take and return float images in the 0-255 range.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+
+class RandomChannelGain(layers.Layer):
+    """Multiply each colour channel by its own random gain (colour cast, skin tone)."""
+
+    def __init__(self, max_delta: float = 0.12, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_delta = max_delta
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images: Any, training: bool = True) -> Any:
+        if not training:
+            return images
+        batch = ops.shape(images)[0]
+        gains = keras.random.uniform(
+            (batch, 1, 1, 3), 1 - self.max_delta, 1 + self.max_delta, seed=self.seed_generator
+        )
+        return ops.clip(images * gains, 0.0, 255.0)
+
+
+class RandomResolutionLoss(layers.Layer):
+    """Downscale then upscale some images: low-resolution or compressed sources."""
+
+    def __init__(
+        self, probability: float = 0.3, scale: float = 0.5, seed: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.probability = probability
+        self.scale = scale
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images: Any, training: bool = True) -> Any:
+        if not training:
+            return images
+        size = images.shape[1]
+        small_size = max(8, int(round(size * self.scale)))  # static: graph-friendly
+        degraded = ops.image.resize(
+            ops.image.resize(images, (small_size, small_size), antialias=True), (size, size)
+        )
+        pick = keras.random.uniform((ops.shape(images)[0], 1, 1, 1), seed=self.seed_generator)
+        return ops.where(pick < self.probability, degraded, images)
+
+
+class RandomVignette(layers.Layer):
+    """Black out the corners of some images with a circle (dermatoscope vignette)."""
+
+    def __init__(self, probability: float = 0.25, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.probability = probability
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images: Any, training: bool = True) -> Any:
+        if not training:
+            return images
+        size = images.shape[1]
+        batch = ops.shape(images)[0]
+        coords = (np.arange(size, dtype=np.float32) - (size - 1) / 2) / (size / 2)
+        radius = np.sqrt(coords[None, :] ** 2 + coords[:, None] ** 2)[None, :, :, None]
+        limit = keras.random.uniform((batch, 1, 1, 1), 0.85, 1.25, seed=self.seed_generator)
+        inside = ops.cast(ops.convert_to_tensor(radius) <= limit, images.dtype)
+        pick = keras.random.uniform((batch, 1, 1, 1), seed=self.seed_generator)
+        mask = ops.where(pick < self.probability, inside, ops.ones_like(inside))
+        return images * mask
+
+
+def build_augmenter(seed: int = 0) -> keras.Sequential:
+    """Return the training augmentation pipeline (identity when `training=False`).
+
+    Args:
+        seed: Seed of every random layer.
+
+    Returns:
+        A `keras.Sequential` mapping float 0-255 image batches to augmented batches.
+    """
+    value_range = (0, 255)
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal_and_vertical", seed=seed),
+            layers.RandomRotation(0.5, fill_mode="reflect", seed=seed + 1),
+            # Independent height/width zoom changes the aspect ratio, as when a
+            # source squashes images to a square (ISIC 2017 here).
+            layers.RandomZoom((-0.3, 0.1), (-0.3, 0.1), fill_mode="reflect", seed=seed + 2),
+            layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 3),
+            layers.RandomContrast(0.3, value_range=value_range, seed=seed + 4),
+            layers.RandomSaturation((0.3, 0.7), value_range=value_range, seed=seed + 5),
+            layers.RandomHue(0.06, value_range=value_range, seed=seed + 6),
+            RandomChannelGain(0.12, seed=seed + 7),
+            RandomResolutionLoss(0.3, seed=seed + 8),
+            RandomVignette(0.25, seed=seed + 9),
+        ],
+        name="augmenter",
+    )

@@ -1,0 +1,63 @@
+"""Input pipelines: tf.data on the TensorFlow backend, NumPy batches elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from training.augment import build_augmenter
+
+
+class _AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled, augmented NumPy batches for Keras backends without tf.data (JAX, torch)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int) -> None:
+        super().__init__()
+        self.images, self.labels, self.batch_size = images, labels, batch_size
+        self.rng = np.random.default_rng(seed)
+        self.augmenter = build_augmenter(seed)
+        self.order = self.rng.permutation(len(images))
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.images) / self.batch_size))
+
+    def __getitem__(self, index: int) -> tuple[Any, np.ndarray]:
+        picks = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        batch = self.augmenter(self.images[picks].astype(np.float32), training=True)
+        return batch, self.labels[picks]
+
+    def on_epoch_end(self) -> None:
+        self.order = self.rng.permutation(len(self.images))
+
+
+def make_training_input(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int) -> Any:
+    """Return an infinite-per-epoch shuffled, augmented input for `model.fit`.
+
+    On the TensorFlow backend this is a parallel `tf.data` pipeline (augmentation
+    runs in `map` with `AUTOTUNE` parallelism and prefetching); on other backends
+    a `keras.utils.PyDataset` applying the same augmentation layers.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return _AugmentedBatches(images, labels, batch_size, seed)
+    import tensorflow as tf
+
+    augmenter = build_augmenter(seed)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    dataset = dataset.map(
+        lambda x, y: (augmenter(tf.cast(x, tf.float32), training=True), y),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def predict_logits(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Return the model's logits for a uint8 image array, in inference mode."""
+    outputs = [
+        keras.ops.convert_to_numpy(model(images[i : i + batch_size].astype(np.float32), training=False))
+        for i in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0, np.float32)

@@ -1,0 +1,244 @@
+"""Train the melanoma-vs-nevus CNN and export it with its model card.
+
+Reads top to bottom: data -> lesion-grouped split -> preprocessing cache ->
+augmented input pipeline -> model -> fit (early stopping on validation AUC) ->
+calibration and thresholds on validation -> test metrics per source -> export.
+
+Usage (the shipped model, about 45-60 min on a 2-core CPU):
+    melnev train --data ../shared/data/dermoscopy --out runs/shipped \\
+        --export model/shipped/melnev.keras
+
+Leave-one-source-out (train on HAM10000 only, test on every ISIC 2017 image):
+    melnev train --data ../shared/data/dermoscopy --out runs/ham-only \\
+        --train-sources HAM10000
+
+Smoke run (a minute):
+    melnev train --data ../shared/data/dermoscopy --out /tmp/smoke --limit 40 --epochs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from model.architecture import build_model
+from model.export import export_model
+from model.predictor import calibrate
+from preprocessing.pipeline import PreprocessConfig
+from training.cache import preprocess_records
+from training.calibration import choose_thresholds, fit_platt
+from training.data import MELANOMA, Record, read_dataset
+from training.figures import save_evaluation_figures, save_training_curves
+from training.inputs import make_training_input, predict_logits
+from training.metrics import metrics_by_source
+from training.split import assign_splits, read_split, split_summary, write_split
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Every knob of a training run (each is also a command-line flag)."""
+
+    data: Path = Path("../shared/data/dermoscopy")
+    out: Path = Path("runs/latest")
+    export: Path | None = None  # where to write the .keras model + card (default: out/)
+    layout: str = "auto"
+    split_file: Path | None = None  # reuse a split written by an earlier run
+    train_sources: tuple[str, ...] = ()  # empty: all sources
+    limit: int = 0  # smoke runs: at most this many images per source x class
+    image_size: int = 128
+    working_size: int = 256
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    patience: int = 7
+    hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
+    widths: tuple[int, ...] = (32, 64, 128, 192)
+    dropout: float = 0.3
+    seed: int = 0
+    workers: int = 0  # preprocessing processes (0: all cores)
+    cache_dir: Path | None = Path(".cache/melnev")
+    model_version: str = "1.0.0"
+
+
+def parse_config(argv: Sequence[str] | None) -> TrainConfig:
+    """Build a `TrainConfig` from command-line flags named like its fields."""
+    parser = argparse.ArgumentParser(prog="melnev train", description=__doc__.splitlines()[0])
+    for field in dataclasses.fields(TrainConfig):
+        default = field.default
+        flag = "--" + field.name.replace("_", "-")
+        if isinstance(default, tuple):
+            kind = int if field.name == "widths" else str
+            parser.add_argument(flag, nargs="*", type=kind, default=default)
+        elif field.name in ("export", "split_file", "cache_dir"):
+            parser.add_argument(flag, type=Path, default=default)
+        else:
+            parser.add_argument(flag, type=type(default), default=default)
+    values = vars(parser.parse_args(argv))
+    values = {key: tuple(v) if isinstance(v, list) else v for key, v in values.items()}
+    return TrainConfig(**values)
+
+
+def limit_records(records: list[Record], limit: int, seed: int) -> list[Record]:
+    """Keep at most `limit` records per source x class (for smoke runs)."""
+    rng = np.random.default_rng(seed)
+    kept: list[Record] = []
+    for key in sorted({(r.source, r.label) for r in records}):
+        group = [r for r in records if (r.source, r.label) == key]
+        picks = rng.permutation(len(group))[:limit]
+        kept.extend(group[i] for i in sorted(picks))
+    return kept
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script, top to bottom
+    """Run one training; returns the process exit code."""
+    config = parse_config(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    started = time.perf_counter()
+    config.out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    workers = config.workers or os.cpu_count() or 1
+    preprocessing = PreprocessConfig(
+        image_size=config.image_size, working_size=config.working_size
+    )
+
+    # ---- data and lesion-grouped split --------------------------------------------------
+    report = read_dataset(config.data, config.layout)
+    logger.info("Dataset: %s", json.dumps(report.summary()))
+    records = report.records
+    if config.limit:
+        records = limit_records(records, config.limit, config.seed)
+    if config.split_file is not None:
+        assignment = read_split(config.split_file)
+        records = [r for r in records if r.image_id in assignment]
+    else:
+        assignment = assign_splits(records, seed=config.seed)
+    write_split(config.out / "split.csv", records, assignment)
+    by_split = {
+        name: [r for r in records if assignment[r.image_id] == name]
+        for name in ("train", "val", "test")
+    }
+    held_out_sources: list[Record] = []
+    if config.train_sources:
+        # Leave-one-source-out: other sources are never seen, and are tested on whole.
+        held_out_sources = [r for r in records if r.source not in config.train_sources]
+        for name in ("train", "val", "test"):
+            by_split[name] = [r for r in by_split[name] if r.source in config.train_sources]
+    logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
+
+    # ---- preprocess once (same preprocess() as serving), hairy melanoma copies -----------
+    rng = np.random.default_rng(config.seed)
+    train_records = list(by_split["train"])
+    hair_seeds: list[int | None] = [None] * len(train_records)
+    melanomas = [r for r in train_records if r.label == MELANOMA]
+    extra = int(round(len(melanomas) * config.hair_copies))
+    for record in rng.choice(np.array(melanomas, dtype=object), extra, replace=extra > len(melanomas)) if extra else []:
+        train_records.append(record)
+        hair_seeds.append(int(rng.integers(1 << 31)))
+    cache = {"cache_dir": config.cache_dir, "workers": workers}
+    x_train, keep = preprocess_records(train_records, preprocessing, hair_seeds=hair_seeds, description="train", **cache)
+    y_train = np.array([r.label for r, k in zip(train_records, keep, strict=True) if k], np.float32)
+    arrays: dict[str, tuple[np.ndarray, list[Record]]] = {}
+    for name, subset in (("val", by_split["val"]), ("test", by_split["test"]), ("held_out", held_out_sources)):
+        if subset:
+            images, keep = preprocess_records(subset, preprocessing, description=name, **cache)
+            arrays[name] = (images, [r for r, k in zip(subset, keep, strict=True) if k])
+    x_val, val_records = arrays["val"]
+    y_val = np.array([r.label for r in val_records], np.float32)
+
+    # ---- model and fit -----------------------------------------------------------------
+    model = build_model(config.image_size, widths=config.widths, dropout=config.dropout)
+    steps = config.epochs * int(np.ceil(len(x_train) / config.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        config.learning_rate * 0.1, steps, warmup_target=config.learning_rate,
+        warmup_steps=max(1, steps // 20),
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=config.label_smoothing),
+        metrics=[keras.metrics.AUC(name="auc", from_logits=True)],
+    )
+    positives = float(y_train.mean())
+    class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}
+    train_input = make_training_input(x_train, y_train, config.batch_size, config.seed)
+    history = model.fit(
+        train_input,
+        validation_data=(x_val.astype(np.float32), y_val),
+        epochs=config.epochs,
+        class_weight=class_weight,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                "val_auc", mode="max", patience=config.patience, restore_best_weights=True
+            ),
+            keras.callbacks.CSVLogger(str(config.out / "epochs.csv")),
+        ],
+        verbose=1 if sys.stdout.isatty() else 2,
+    )
+    save_training_curves(history.history, config.out / "training_curves.png")
+
+    # ---- calibration and thresholds on validation ---------------------------------------
+    calibration = fit_platt(predict_logits(model, x_val), y_val)
+    val_probabilities = calibrate(predict_logits(model, x_val), calibration)
+    thresholds = choose_thresholds(y_val, val_probabilities, min_sensitivity=0.90)
+
+    # ---- evaluation: validation, test, and sources never trained on ---------------------
+    metrics: dict[str, Any] = {}
+    for name, (images, subset) in arrays.items():
+        labels = np.array([r.label for r in subset])
+        probabilities = calibrate(predict_logits(model, images), calibration)
+        sources = [r.source for r in subset]
+        metrics[name] = metrics_by_source(labels, probabilities, sources, thresholds)
+        if name != "val":
+            save_evaluation_figures(labels, probabilities, thresholds, config.out / name, sources=sources)
+    duration = time.perf_counter() - started
+    training_summary = {
+        "command": "melnev train " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()},
+        "seed": config.seed,
+        "duration_seconds": round(duration, 1),
+        "epochs_run": len(history.history["loss"]),
+        "best_val_auc": float(max(history.history["val_auc"])),
+        "backend": keras.backend.backend(),
+        "cpu_count": os.cpu_count(),
+        "data": report.summary(),
+        "split": split_summary(records, assignment),
+        "train_sources": list(config.train_sources) or "all",
+        "training_images_with_hair_copies": len(x_train),
+    }
+    (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    export_path = config.export or config.out / "melnev.keras"
+    export_model(
+        model, export_path, model_version=config.model_version, preprocessing=preprocessing,
+        thresholds=thresholds, calibration=calibration, training=training_summary,
+        metrics=metrics, limitations=LIMITATIONS,
+    )
+    logger.info("Done in %.0f s. Test: %s", duration, json.dumps(metrics.get("test", {}).get("overall", {})))
+    logger.info("Model and card written to %s", export_path)
+    return 0
+
+
+LIMITATIONS = [
+    "Not a diagnosis and not a medical device: a statistical estimate from one photo.",
+    "Trained only on dermoscopic images (HAM10000, ISIC 2017) of mostly light skin; "
+    "phone photos and dark skin are outside the training data.",
+    "Only melanoma vs melanocytic nevus: other lesions (basal cell carcinoma, "
+    "seborrhoeic keratosis, ...) are outside its scope.",
+    "Training data licensed CC BY-NC 4.0: non-commercial use only.",
+]
+
+if __name__ == "__main__":
+    sys.exit(main())

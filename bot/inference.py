@@ -1,0 +1,147 @@
+"""Model work off the event loop: a bounded worker pool with admission control.
+
+Decoding, the quality gate, preprocessing, the model and Grad-CAM are CPU-bound;
+they run in a `ThreadPoolExecutor` so the event loop keeps answering other users.
+`slot()` admits at most `queue_size` photos at once (running or waiting) and
+raises `QueueFullError` beyond that, so a burst cannot grow memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import cv2
+import numpy as np
+
+from model.heatmap import GradCam
+from model.predictor import Prediction, Predictor
+from preprocessing import (
+    InvalidImageError,
+    InvalidImageReason,
+    QualityReport,
+    assess_quality,
+    decode_image,
+)
+
+T = TypeVar("T")
+
+
+class QueueFullError(Exception):
+    """Raised by `InferenceService.slot` when the global queue is full."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    """What the bot learned from one photo; exactly one of the outcomes is set.
+
+    Attributes:
+        invalid: Why the bytes are not a usable image.
+        quality: The quality report (always set once the image decoded).
+        prediction: The model's answer, only when the quality gate passed.
+        seconds: Time spent in the worker.
+    """
+
+    invalid: InvalidImageReason | None = None
+    quality: QualityReport | None = None
+    prediction: Prediction | None = None
+    seconds: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        """The outcome: "invalid", "poor_quality" or "prediction"."""
+        if self.invalid is not None:
+            return "invalid"
+        return "prediction" if self.prediction is not None else "poor_quality"
+
+
+class InferenceService:
+    """Runs photos through decode -> quality gate -> model in a bounded pool.
+
+    Args:
+        predictor: The loaded model's predictor (thread-safe).
+        workers: Worker threads.
+        queue_size: Photos admitted at once, running or waiting.
+    """
+
+    def __init__(self, predictor: Predictor, *, workers: int, queue_size: int) -> None:
+        self.predictor = predictor
+        self.queue_size = queue_size
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="melnev-model")
+        self._admitted = 0
+        try:
+            self._gradcam: GradCam | None = GradCam(predictor.loaded.model)
+        except ValueError:  # a model without the named last conv layer: no heatmaps
+            self._gradcam = None
+
+    @property
+    def heatmaps_available(self) -> bool:
+        """True when the model supports Grad-CAM heatmaps."""
+        return self._gradcam is not None
+
+    @property
+    def admitted(self) -> int:
+        """Photos admitted and not yet finished."""
+        return self._admitted
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one place in the global queue; raise `QueueFullError` when it is full."""
+        if self._admitted >= self.queue_size:
+            raise QueueFullError
+        self._admitted += 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+
+    async def analyse(self, data: bytes) -> Analysis:
+        """Decode, check and predict one photo in the worker pool."""
+        return await self._run(self._analyse, data)
+
+    async def heatmap_jpeg(self, data: bytes) -> bytes | None:
+        """Return a JPEG of the Grad-CAM overlay, or None when the bytes are unusable."""
+        return await self._run(self._heatmap_jpeg, data)
+
+    def shutdown(self) -> None:
+        """Finish running work and stop the worker threads."""
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+    async def _run(self, function: Callable[[bytes], T], data: bytes) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, data))
+
+    def _analyse(self, data: bytes) -> Analysis:
+        started = time.perf_counter()
+        try:
+            image = decode_image(data)
+        except InvalidImageError as error:
+            return Analysis(invalid=error.reason, seconds=time.perf_counter() - started)
+        report = assess_quality(image)
+        prediction = self.predictor.predict([image])[0] if report.ok else None
+        return Analysis(
+            quality=report, prediction=prediction, seconds=time.perf_counter() - started
+        )
+
+    def _heatmap_jpeg(self, data: bytes) -> bytes | None:
+        if self._gradcam is None:
+            return None
+        try:
+            image = decode_image(data)
+        except InvalidImageError:
+            return None
+        overlay = self._gradcam.overlay(
+            image,
+            self.predictor.preprocess(image),
+            resize_mode=self.predictor.card.preprocessing.resize_mode,
+        )
+        encoded, buffer = cv2.imencode(
+            ".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
+        )
+        return bytes(np.asarray(buffer).tobytes()) if encoded else None

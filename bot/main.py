@@ -1,0 +1,106 @@
+"""Run the MelNev Telegram bot.
+
+Usage:
+    BOT_TOKEN=123:abc melnev bot
+    BOT_TOKEN=123:abc melnev bot --model path/to/model.keras
+    MELNEV_WEBHOOK_URL=https://bot.example.org/melnev BOT_TOKEN=... melnev bot
+
+Settings come from the environment or `.env` (see `bot.settings.Settings`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line flags; they override the environment."""
+    parser = argparse.ArgumentParser(prog="melnev bot", description="Run the Telegram bot.")
+    parser.add_argument("--model", type=Path, default=None, help="model file (.keras)")
+    parser.add_argument("--workers", type=int, default=None, help="model worker threads")
+    parser.add_argument("--log-format", choices=("text", "json"), default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build settings, logging, the model and the `Application`, then serve until stopped.
+
+    Returns:
+        0 after a clean shutdown, 2 when settings or the model are unusable.
+    """
+    args = build_parser().parse_args(argv)
+    overrides = {
+        name: value
+        for name, value in (
+            ("model_path", args.model),
+            ("workers", args.workers),
+            ("log_format", args.log_format),
+        )
+        if value is not None
+    }
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as error:
+        print(f"melnev bot: {error}", file=sys.stderr)
+        return 2
+
+    from bot.logs import configure_logging
+
+    secrets = [settings.bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    configure_logging(settings.log_level, settings.log_format, secrets)
+
+    from model.card import ModelCardError
+    from model.loader import ModelLoadError, load_model
+    from model.predictor import Predictor
+
+    try:
+        predictor = Predictor(load_model(settings.model_path))
+    except (ModelLoadError, ModelCardError) as error:
+        logger.error("Cannot start: %s", error)
+        print(f"melnev bot: {error} (set MELNEV_MODEL_PATH or --model)", file=sys.stderr)
+        return 2
+    logger.info("Model %s loaded (%d workers)", predictor.card.model_version, settings.workers)
+
+    from bot.app import build_application
+
+    serve(build_application(settings, predictor), settings)
+    return 0
+
+
+def serve(application: object, settings: Settings) -> None:
+    """Run with long polling, or as a webhook server when `webhook_url` is set.
+
+    Both stop on SIGINT/SIGTERM after finishing the updates in progress.
+    """
+    from telegram.ext import Application
+
+    from bot.app import ALLOWED_UPDATES
+
+    if not isinstance(application, Application):
+        raise TypeError(f"`application` must be a telegram Application. Received: {application!r}")
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""English texts."""
+
+TEXTS: dict[str, str] = {
+    "start": (
+        "Hi! I estimate whether a photo of a mole or skin spot looks more like a melanoma "
+        "or a harmless mole (nevus). I do not diagnose anything: only a doctor can.\n\n"
+        "How to take a good photo:\n"
+        "• close-up, the spot filling a good part of the picture;\n"
+        "• in focus (tap the spot on your screen to focus);\n"
+        "• good, even daylight, no flash glare;\n"
+        "• the spot in the centre.\n\n"
+        "Send it as a photo, or as a file to keep full quality.\n"
+        "Commands: /help /about /privacy /language"
+    ),
+    "help": (
+        "Send me one photo of one skin spot. I answer with a risk level (low, moderate, high), "
+        "the estimated melanoma probability and what to do next. Under the answer, the "
+        "button 'What did the model look at?' shows a heatmap.\n\n"
+        "Tips: close-up, in focus, good light, spot centred; send as a file for full quality "
+        "(JPEG, PNG, WebP or HEIC, up to 20 MB).\n\n"
+        "/about: the model and how well it did in tests\n"
+        "/privacy: what I keep (no images, ever)\n"
+        "/language: English or Russian"
+    ),
+    "privacy": (
+        "Privacy:\n"
+        "• Your photos are processed in memory and never stored: not on disk, not in logs, "
+        "not between messages. For the heatmap I download the photo from Telegram again.\n"
+        "• Logs contain a keyed hash instead of your Telegram id, never your name or images.\n"
+        "• The operator may keep a log of answers (time, hashed id, probability, risk level, "
+        "photo-quality flags), without any image data.\n"
+        "• Telegram itself keeps your messages as in any chat; delete the chat to remove them."
+    ),
+    "about_header": "About the model (version {version})",
+    "about_training": "Training data:",
+    "about_metrics": "Results on held-out test photos:",
+    "about_limitations": "Limitations:",
+    "about_none": "not recorded",
+    "about_footer": (
+        "It is a research tool, not a medical device. Sensitivity means the share of "
+        "melanomas it flags; specificity the share of moles it correctly leaves alone."
+    ),
+    "language_prompt": "Choose your language:",
+    "language_set": "Language: English.",
+    "hint_other": (
+        "I only understand photos of skin spots. Send one photo (or an image file); "
+        "/help explains how."
+    ),
+    "hint_document": (
+        "This file is not an image I can read. Send a photo, or a JPEG, PNG, WebP or HEIC file."
+    ),
+    "too_big": (
+        "This file is {size_mb:.0f} MB; I can only download files up to {limit_mb:.0f} MB. "
+        "Send it as a photo instead, or a smaller file."
+    ),
+    "busy": "I am very busy right now. Please send your photo again in a minute.",
+    "rate_limited": (
+        "You have sent many photos in a short time. Please wait about {seconds} s and try again."
+    ),
+    "invalid.empty": "The file is empty. Please send the photo again.",
+    "invalid.not_an_image": "I could not read this as an image. Please send a photo.",
+    "invalid.unsupported_format": (
+        "I cannot read this image format. Please send JPEG, PNG, WebP or HEIC."
+    ),
+    "invalid.truncated": "The image seems damaged or incomplete. Please send it again.",
+    "invalid.too_large": "The image has too many pixels for me. Please send a smaller one.",
+    "invalid.too_small": "The image is too small to analyse. Please send a larger photo.",
+    "quality_intro": "I cannot analyse this photo reliably:",
+    "quality.too_small": "it is too small: come closer or send it as a file",
+    "quality.blurry": "it is blurry: hold still and tap the spot to focus",
+    "quality.too_dark": "it is too dark: use daylight or a bright lamp",
+    "quality.overexposed": "it is overexposed: avoid flash and direct glare",
+    "quality.not_a_lesion": (
+        "it does not look like a close-up of skin: fill the picture with the spot and the "
+        "skin around it"
+    ),
+    "quality_outro": "Please take the photo again.",
+    "risk.low": "Risk: LOW 🟢",
+    "risk.moderate": "Risk: MODERATE 🟠",
+    "risk.high": "Risk: HIGH 🔴",
+    "probability": "Estimated melanoma probability: {percent:.0f}%",
+    "meaning.low": (
+        "To the model this looks more like a harmless mole. A low estimate does not rule "
+        "out melanoma."
+    ),
+    "meaning.moderate": (
+        "The model sees some features that melanomas share. The estimate is uncertain."
+    ),
+    "meaning.high": "The model sees features that are often found in melanoma.",
+    "advice.low": (
+        "Show it to a dermatologist if it changes in size, shape or colour, bleeds or itches, "
+        "or if it worries you."
+    ),
+    "advice.moderate": "Please show this spot to a dermatologist within the next few weeks.",
+    "advice.high": "Please see a dermatologist urgently: within days, not weeks.",
+    "disclaimer": (
+        "⚠️ This is not a diagnosis. It is a statistical estimate from one photo and can be "
+        "wrong. Only a doctor can diagnose skin cancer; see one about any spot that "
+        "worries you."
+    ),
+    "heatmap_button": "What did the model look at?",
+    "heatmap_caption": (
+        "Red areas pushed the model's estimate up the most. This shows what the model used, "
+        "not where a disease is. Not a diagnosis."
+    ),
+    "heatmap_gone": "I cannot find that photo any more. Please send it again.",
+    "working": "Looking at your photo…",
+    "error": "Sorry, something went wrong on my side. Please try again in a moment.",
+    "cmd.start": "What this bot does and how to take a photo",
+    "cmd.help": "How to use the bot",
+    "cmd.about": "The model and its test results",
+    "cmd.privacy": "What is kept (no images)",
+    "cmd.language": "English / Russian",
+}

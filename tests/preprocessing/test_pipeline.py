@@ -1,0 +1,68 @@
+"""preprocess(): one function, configured by a small config saved with the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from preprocessing.geometry import make_square
+from preprocessing.pipeline import PreprocessConfig, preprocess
+from tests.conftest import synthetic_lesion
+
+
+@pytest.mark.parametrize("shape", [(150, 200), (3000, 4000), (256, 256), (600, 90)])
+def test_any_photo_becomes_a_square_model_input(shape: tuple[int, int]) -> None:
+    import cv2
+
+    image = cv2.resize(synthetic_lesion(256), shape[::-1])
+
+    output = preprocess(image, PreprocessConfig(image_size=96, working_size=192))
+
+    assert output.shape == (96, 96, 3)
+    assert output.dtype == np.uint8
+
+
+def test_crop_keeps_the_centre_and_pad_keeps_everything() -> None:
+    wide = np.zeros((100, 300, 3), np.uint8)
+    wide[:, :100] = 255  # a white left third
+
+    cropped = make_square(wide, "crop")
+    padded = make_square(wide, "pad")
+
+    assert cropped.shape == (100, 100, 3) and not cropped.any()
+    assert padded.shape == (300, 300, 3)
+    assert (padded[100:200, :100] == 255).all() and not padded[:100].any()
+
+
+def test_disabled_steps_are_skipped() -> None:
+    image = synthetic_lesion(128)
+    config = PreprocessConfig(
+        image_size=128, working_size=128, hair_removal=False, color_constancy=False
+    )
+
+    np.testing.assert_array_equal(preprocess(image, config), image)
+
+
+def test_config_round_trips_and_refuses_unknown_keys() -> None:
+    config = PreprocessConfig(image_size=64, working_size=128, resize_mode="pad")
+
+    assert PreprocessConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match="Received"):
+        PreprocessConfig.from_dict({**config.to_dict(), "sharpen": True})
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"image_size": 8}, {"image_size": 128, "working_size": 64}, {"resize_mode": "stretch"}],
+)
+def test_bad_config_values_raise_value_error(values: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="Received"):
+        PreprocessConfig(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "image", [np.zeros((64, 64), np.uint8), np.zeros((64, 64, 4), np.uint8), np.zeros((64, 64, 3))]
+)
+def test_non_rgb_uint8_input_is_refused(image: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="Received"):
+        preprocess(image, PreprocessConfig())

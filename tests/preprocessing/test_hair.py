@@ -19,7 +19,9 @@ def lesion_mask(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) < 120
 
 
-def draw_hairs(image: np.ndarray, count: int, thickness: int, seed: int) -> np.ndarray:
+def draw_hairs(
+    image: np.ndarray, count: int, thickness: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw straight dark hairs; return the image with hairs and the hair mask."""
     rng = np.random.default_rng(seed)
     size = image.shape[0]

@@ -12,8 +12,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from model.loader import SHIPPED_MODEL_PATH
+import model
 
+SHIPPED_MODEL_PATH = Path(str(model.__file__)).resolve().parent / "shipped" / "melnev.keras"
+"""Same as `model.loader.SHIPPED_MODEL_PATH`, without importing TensorFlow to read settings."""
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20
 """Files above this size cannot be downloaded through the public Bot API."""
 
@@ -48,7 +50,11 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="MELNEV_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="MELNEV_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     bot_token: SecretStr = Field(

@@ -58,6 +58,8 @@ def build_model(
         raise ValueError(f"`input_size` must be >= 32. Received: input_size={input_size}")
     if not widths or any(width <= 0 for width in widths):
         raise ValueError(f"`widths` must be positive integers. Received: widths={widths}")
+    if stem_filters <= 0:
+        raise ValueError(f"`stem_filters` must be positive. Received: stem_filters={stem_filters}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import keras
 
-from model.card import ModelCard, ModelCardError, load_card
+from model.card import ModelCard, ModelCardError, card_path_for, load_card
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,21 @@ class LoadedModel:
     path: Path
 
 
-_cache: dict[tuple[Path, int, int], LoadedModel] = {}
+_CacheKey = tuple[Path, int, int, int, int]
+_cache: dict[_CacheKey, LoadedModel] = {}
 _lock = threading.Lock()
+
+
+def _cache_key(model_path: Path) -> _CacheKey:
+    # The card is part of the key: new thresholds or calibration written next to
+    # an unchanged model file must be picked up, not served from the cache.
+    stat = model_path.stat()
+    try:
+        card_stat = card_path_for(model_path).stat()
+        card_size, card_mtime = card_stat.st_size, card_stat.st_mtime_ns
+    except OSError:
+        card_size, card_mtime = -1, -1  # load_card below reports the missing card
+    return (model_path, stat.st_size, stat.st_mtime_ns, card_size, card_mtime)
 
 
 def default_model_path() -> Path:
@@ -41,8 +54,9 @@ def default_model_path() -> Path:
 def load_model(path: Path | str | None = None) -> LoadedModel:
     """Load a `.keras` model and its card, caching the result per process.
 
-    The cache key includes the file's size and modification time, so a model
-    replaced on disk is loaded again; concurrent callers share one load.
+    The cache key includes the size and modification time of the model file and
+    of its card, so a model or card replaced on disk is loaded again; concurrent
+    callers share one load.
 
     Args:
         path: Model file; the shipped model when None.
@@ -58,8 +72,7 @@ def load_model(path: Path | str | None = None) -> LoadedModel:
     model_path = model_path.expanduser().resolve()
     if not model_path.is_file():
         raise ModelLoadError(f"Model file not found: {model_path}")
-    stat = model_path.stat()
-    key = (model_path, stat.st_size, stat.st_mtime_ns)
+    key = _cache_key(model_path)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:

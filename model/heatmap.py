@@ -11,8 +11,6 @@ Usage:
 
 from __future__ import annotations
 
-import threading
-
 import cv2
 import keras
 import numpy as np
@@ -26,7 +24,7 @@ DISPLAY_SIDE = 512
 
 
 class GradCam:
-    """Grad-CAM for a MelNev model, built once and safe to call from several threads.
+    """Grad-CAM for a MelNev model, built once and callable from several threads.
 
     Args:
         model: A model with a layer named `layer_name` and a single logit output.
@@ -44,8 +42,10 @@ class GradCam:
                 f"The model has no layer named {layer_name!r}. Received: layer_name={layer_name!r}"
             ) from error
         self.input_size = int(model.input_shape[1])
-        self._grad_model = keras.Model(model.inputs, [layer.output, model.outputs[0]])
-        self._lock = threading.Lock()
+        # Two halves: the convolutional trunk runs without a gradient tape, so the
+        # tape only records the small head (pooling, dense) above the explained layer.
+        self._features = keras.Model(model.inputs, layer.output)
+        self._head = keras.Model(layer.output, model.outputs[0])
 
     def cam(self, model_input: np.ndarray) -> np.ndarray:
         """Return the Grad-CAM map of one preprocessed image.
@@ -65,9 +65,10 @@ class GradCam:
                 f"`model_input` must have shape {expected}. Received: shape={model_input.shape}"
             )
         batch = tf.constant(model_input[None].astype(np.float32))
-        with self._lock, tf.GradientTape() as tape:
-            activations, logits = self._grad_model(batch, training=False)
-            target = logits[:, 0]
+        activations = self._features(batch, training=False)
+        with tf.GradientTape() as tape:
+            tape.watch(activations)
+            target = self._head(activations, training=False)[:, 0]
         gradients = tape.gradient(target, activations)
         weights = tf.reduce_mean(gradients, axis=(1, 2))  # (1, channels)
         cam = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))[0]

@@ -1,0 +1,99 @@
+"""The heatmap button, the per-user rate limit and the bounded global queue."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from bot.texts import text
+from tests.bot.conftest import StartBot
+from tests.bot.fake_api import FakeBotApi
+
+USER = 3003
+
+
+async def _answer_with_button(fake_api: FakeBotApi, photo: bytes) -> dict[str, Any]:
+    fake_api.send_message(USER, photo=photo)
+    (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
+    return call.params
+
+
+def _bot_message(fake_api: FakeBotApi, params: dict[str, Any], reply_to: bool) -> dict[str, Any]:
+    from tests.bot.updates import bot_message
+
+    if not reply_to:
+        params = {key: value for key, value in params.items() if key != "reply_parameters"}
+    return bot_message(fake_api, "sendMessage", params)
+
+
+async def test_heatmap_button_sends_an_overlay_downloading_the_photo_again(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+) -> None:
+    await start_bot()
+    answer = await _answer_with_button(fake_api, lesion_jpeg)
+    assert len(fake_api.calls_of("downloadFile")) == 1
+    data = answer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=True), data)
+    (sent,) = await fake_api.wait_for("sendPhoto", chat_id=USER)
+    assert fake_api.calls_of("answerCallbackQuery")
+    assert len(fake_api.calls_of("downloadFile")) == 2  # fetched again, not kept
+    assert any(
+        call.params["action"] == "upload_photo" for call in fake_api.calls_of("sendChatAction")
+    )
+    overlay = Image.open(io.BytesIO(sent.params["_bytes_photo"]))
+    assert overlay.format == "JPEG"
+    assert overlay.size == (512, 512)
+    assert sent.params["caption"].startswith(text("en", "heatmap_caption"))
+    assert sent.params["caption"].endswith(text("en", "disclaimer"))
+
+
+async def test_heatmap_with_unknown_key_uses_the_replied_photo(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+) -> None:
+    await start_bot()
+    answer = await _answer_with_button(fake_api, lesion_jpeg)
+    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=True), "hm:expired")
+    await fake_api.wait_for("sendPhoto", chat_id=USER)
+
+
+async def test_heatmap_without_any_photo_says_it_is_gone(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+) -> None:
+    await start_bot()
+    answer = await _answer_with_button(fake_api, lesion_jpeg)
+    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=False), "hm:expired")
+    calls = await fake_api.wait_for("sendMessage", count=2, chat_id=USER)
+    assert calls[-1].params["text"] == text("en", "heatmap_gone")
+    assert not fake_api.calls_of("sendPhoto")
+
+
+async def test_rate_limit_answers_politely_and_skips_the_download(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+) -> None:
+    await start_bot(rate_limit=2, rate_window_s=600)
+    for _ in range(3):
+        fake_api.send_message(USER, photo=lesion_jpeg, language_code="ru")
+    calls = await fake_api.wait_for("sendMessage", count=3, chat_id=USER)
+    limited = [call for call in calls if call.params["text"].startswith("Вы прислали много фото")]
+    assert len(limited) == 1
+    assert text("ru", "rate_limited", seconds=600)[:40] in limited[0].params["text"]
+    assert len(fake_api.calls_of("getFile")) == 2
+    fake_api.send_message(USER + 1, photo=lesion_jpeg)  # other users are not affected
+    (other,) = await fake_api.wait_for("sendMessage", chat_id=USER + 1)
+    assert other.params["text"].startswith("Risk:")
+
+
+async def test_full_global_queue_answers_busy(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+) -> None:
+    await start_bot(queue_size=1, workers=1)
+    users = [USER + index for index in range(6)]
+    for user in users:
+        fake_api.send_message(user, photo=lesion_jpeg)
+    answers = [(await fake_api.wait_for("sendMessage", chat_id=user))[0] for user in users]
+    texts = [call.params["text"] for call in answers]
+    assert texts.count(text("en", "busy")) >= 1
+    assert any(answer.startswith("Risk:") for answer in texts)

@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot.handlers import commands, fallback, photos
 from bot.inference import InferenceService
 from bot.limits import RateLimiter
-from bot.logs import Pseudonymiser
+from bot.logs import Pseudonymiser, protect_secrets
 from bot.prediction_log import PredictionLog
 from bot.services import SERVICES_KEY, BotServices
 from bot.settings import Settings
@@ -56,6 +56,10 @@ def build_application(settings: Settings, predictor: Predictor) -> Application:
     Returns:
         An `Application` ready for `run_polling`, `run_webhook` or manual start.
     """
+    protect_secrets(
+        settings.bot_token.get_secret_value(),
+        settings.webhook_secret.get_secret_value() if settings.webhook_secret else "",
+    )
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())

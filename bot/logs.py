@@ -2,7 +2,7 @@
 
 User ids are replaced by a keyed hash (`pseudonymise`), so logs can follow one
 user's session without naming them; images are never logged; the bot token is
-scrubbed from every record as a second line of defence (httpx logs request URLs,
+scrubbed from every record by a log-record factory (httpx logs request URLs,
 which contain the token, so its INFO logs are silenced too).
 """
 
@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 PSEUDONYM_LENGTH = 12
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
@@ -47,26 +48,52 @@ class Pseudonymiser:
         return "u-" + digest[:PSEUDONYM_LENGTH]
 
 
-class SecretFilter(logging.Filter):
-    """Replace secret strings in log messages (and tracebacks) with '***'."""
+_secrets: set[str] = set()
+_factory_installed = False
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
 
-    def filter(self, record: logging.LogRecord) -> bool:
+def protect_secrets(*secrets: str) -> None:
+    """Scrub `secrets` from every log record of this process, whatever handler prints it.
+
+    Installs (once) a log-record factory that replaces secrets in the message and
+    renders the traceback early, scrubbed, into `exc_text` (handlers print that
+    instead of formatting the traceback again). Also silences the INFO logs of
+    httpx, which print request URLs (they contain the bot token).
+    """
+    global _factory_installed
+    _secrets.update(secret for secret in secrets if secret)
+    quiet_http_loggers()
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def scrubbing_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if _secrets:
+            _scrub(record)
+        return record
+
+    logging.setLogRecordFactory(scrubbing_factory)
+    _factory_installed = True
+
+
+def scrub(value: str) -> str:
+    """Return `value` with every protected secret replaced by '***'."""
+    for secret in _secrets:
+        value = value.replace(secret, "***")
+    return value
+
+
+def _scrub(record: logging.LogRecord) -> None:
+    try:
         message = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        scrubbed, exc_text = message, record.exc_text
-        for secret in self._secrets:
-            scrubbed = scrubbed.replace(secret, "***")
-            if exc_text:
-                exc_text = exc_text.replace(secret, "***")
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        record.exc_text = exc_text
-        return True
+    except (TypeError, ValueError):  # malformed %-args: leave it to the handler
+        return
+    scrubbed = scrub(message)
+    if scrubbed != message:
+        record.msg, record.args = scrubbed, None
+    if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+        record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
 
 
 class JsonFormatter(logging.Formatter):
@@ -97,8 +124,8 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> logging.H
     Returns:
         The installed handler (tests remove it again).
     """
+    protect_secrets(*secrets)
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(SecretFilter(secrets))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -106,7 +133,6 @@ def configure_logging(level: str, fmt: str, secrets: Iterable[str]) -> logging.H
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
-    quiet_http_loggers()
     return handler
 
 

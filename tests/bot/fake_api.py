@@ -86,7 +86,8 @@ class FakeBotApi:
             [
                 (r"/bot([^/]+)/(\w+)", _MethodHandler, {"api": self}),
                 (r"/file/bot([^/]+)/(.+)", _FileHandler, {"api": self}),
-            ]
+            ],
+            log_function=lambda handler: None,  # its access log would print the token
         )
         server = app.listen(0, address="127.0.0.1", max_body_size=64 << 20)
         self.port = next(iter(server._sockets.values())).getsockname()[1]

@@ -1,0 +1,175 @@
+"""Settings, limits, texts, answers and logging helpers, without Telegram."""
+
+from __future__ import annotations
+
+import json
+import logging
+import string
+from pathlib import Path
+
+import pytest
+
+from bot.answers import about_answer, prediction_answer
+from bot.limits import HeatmapKeys, RateLimiter, wait_seconds
+from bot.logs import JsonFormatter, Pseudonymiser, protect_secrets, scrub
+from bot.settings import Settings, SettingsError, load_settings
+from bot.texts import LANGUAGES, pick_language, text
+from model.card import Thresholds
+from model.predictor import Prediction, RiskLevel
+
+
+def test_english_and_russian_have_the_same_keys_and_placeholders() -> None:
+    english, russian = LANGUAGES["en"], LANGUAGES["ru"]
+    assert set(english) == set(russian)
+    for key in english:
+        fields = {name for _, name, _, _ in string.Formatter().parse(english[key]) if name}
+        assert fields == {
+            name for _, name, _, _ in string.Formatter().parse(russian[key]) if name
+        }, key
+
+
+@pytest.mark.parametrize(
+    ("chosen", "code", "expected"),
+    [
+        (None, "ru", "ru"),
+        (None, "en-GB", "en"),
+        (None, "uk", "ru"),
+        (None, "de", "en"),
+        (None, None, "en"),
+        ("en", "ru", "en"),
+        ("ru", "en", "ru"),
+        ("xx", "ru", "ru"),
+    ],
+)
+def test_language_follows_choice_then_telegram(
+    chosen: str | None, code: str | None, expected: str
+) -> None:
+    assert pick_language(chosen, code) == expected
+
+
+def test_rate_limiter_allows_limit_per_window_per_key() -> None:
+    now = [0.0]
+    limiter = RateLimiter(2, 60, clock=lambda: now[0])
+    assert limiter.acquire("a") == 0 and limiter.acquire("a") == 0
+    assert limiter.acquire("a") == pytest.approx(60)
+    assert limiter.acquire("b") == 0
+    now[0] = 30
+    assert limiter.acquire("a") == pytest.approx(30)
+    now[0] = 60.5
+    assert limiter.acquire("a") == 0
+    assert wait_seconds(0.2) == 1 and wait_seconds(29.1) == 30
+
+
+def test_rate_limiter_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        RateLimiter(0, 60)
+
+
+def test_heatmap_keys_fit_callback_data_and_expire_oldest() -> None:
+    keys = HeatmapKeys(capacity=2)
+    first, second, third = (keys.add(f"file-{n}") for n in range(3))
+    assert len(f"hm:{first}".encode()) <= 64
+    assert keys.get(first) is None
+    assert keys.get(second) == "file-1" and keys.get(third) == "file-2"
+
+
+def test_pseudonyms_are_stable_keyed_and_not_the_id() -> None:
+    one, other = Pseudonymiser(b"key-1"), Pseudonymiser(b"key-2")
+    assert one(12345) == one(12345) != one(12346)
+    assert one(12345) != other(12345)
+    assert "12345" not in one(12345)
+    assert one(None) == "u-anon"
+    derived = Pseudonymiser.from_secrets("", "123:token")
+    assert derived(1) == Pseudonymiser.from_secrets("", "123:token")(1)
+
+
+def test_secrets_are_scrubbed_from_messages_and_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    protect_secrets("s3cr3t-value")
+    assert scrub("url/bots3cr3t-value/getMe") == "url/bot***/getMe"
+    try:
+        raise RuntimeError("failed for s3cr3t-value")
+    except RuntimeError:
+        logging.getLogger("test").exception("call %s", "s3cr3t-value")
+    assert "s3cr3t-value" not in caplog.text
+    assert "***" in caplog.text
+
+
+def test_json_formatter_writes_one_object_with_extras() -> None:
+    record = logging.makeLogRecord(
+        {
+            "name": "bot",
+            "levelno": 20,
+            "levelname": "INFO",
+            "msg": "hi %s",
+            "args": ("x",),
+            "user": "u-abc",
+        }
+    )
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "hi x" and entry["user"] == "u-abc" and entry["level"] == "INFO"
+
+
+def test_settings_read_the_environment_and_hide_the_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "42:very-secret")
+    monkeypatch.setenv("MELNEV_WORKERS", "3")
+    monkeypatch.setenv("MELNEV_LOG_LEVEL", "debug")
+    monkeypatch.setenv("MELNEV_WEBHOOK_URL", "")
+    settings = load_settings()
+    assert settings.workers == 3 and settings.log_level == "DEBUG"
+    assert settings.webhook_url is None
+    assert settings.model_path.name == "melnev.keras"
+    assert "very-secret" not in repr(settings) and "very-secret" not in str(settings)
+    assert settings.max_file_bytes == 20 * 1024 * 1024
+
+
+def test_missing_token_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.delenv("MELNEV_BOT_TOKEN", raising=False)
+    with pytest.raises(SettingsError, match="BOT_TOKEN is not set") as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)
+
+
+def test_invalid_setting_is_reported_without_the_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "42:very-secret")
+    monkeypatch.setenv("MELNEV_WORKERS", "zero")
+    with pytest.raises(SettingsError, match="workers") as caught:
+        load_settings()
+    assert "very-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("level", list(RiskLevel))
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_prediction_answer_advises_a_doctor_and_disclaims(
+    level: RiskLevel, language: str
+) -> None:
+    prediction = Prediction(0.42, level, Thresholds(0.3, 0.6), "1.0", 0.0)
+    answer = prediction_answer(prediction, language)
+    assert "42%" in answer
+    assert text(language, f"advice.{level.value}") in answer
+    assert answer.endswith(text(language, "disclaimer"))
+
+
+def test_about_handles_an_empty_card(tiny_model_path: Path) -> None:
+    import dataclasses
+
+    from model.card import load_card
+
+    card = dataclasses.replace(load_card(tiny_model_path), training={}, metrics={}, limitations=[])
+    answer = about_answer(card, "ru")
+    assert answer.count(text("ru", "about_none")) == 3
+
+
+def test_settings_field_defaults_are_sane() -> None:
+    settings = Settings(_env_file=None, bot_token="1:x")  # type: ignore[call-arg]
+    assert settings.rate_limit == 5 and settings.rate_window_s == 60
+    assert settings.webhook_url is None and settings.base_url is None

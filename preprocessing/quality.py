@@ -96,7 +96,9 @@ def assess_quality(image: np.ndarray) -> QualityReport:
     saturation = float(hsv[..., 1][lit_mask].mean()) if lit_mask.any() else 0.0
     # Distinct colours on a 16-level grid: skin plus a lesion spans few hues;
     # scenes, people with backgrounds and noise span many.
-    colours = len(np.unique((small.reshape(-1, 3) // 16).astype(np.int32) @ [256, 16, 1]))
+    coarse = (small.reshape(-1, 3) >> 4).astype(np.int32)
+    codes = (coarse[:, 0] << 8) | (coarse[:, 1] << 4) | coarse[:, 2]
+    colours = int(np.count_nonzero(np.bincount(codes, minlength=4096)))
     measures = {
         "short_side": float(min(height, width)),
         "sharpness": float(cv2.Laplacian(gray, cv2.CV_64F).var()),

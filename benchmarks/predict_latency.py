@@ -1,0 +1,213 @@
+"""Per-photo latency of MelNev's serving path against the naive seed-project path.
+
+Measures, for one photo at a time (what the bot does per message):
+
+* MelNev: decode_image (reduced-scale JPEG) + assess_quality + preprocess +
+  Predictor (one compiled call);
+* naive: keras.utils.load_img(path, target_size=...) from a file at full size,
+  then model.predict(array[None]) (what the seed projects do);
+
+for a synthetic 12 MP phone JPEG and a 200x150 dermoscopy JPEG (a real
+HAM10000 image when the shared data is present), plus the predict step alone
+and the peak RSS.
+
+Usage:
+    python benchmarks/predict_latency.py [--runs 30] [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import io
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+
+import cv2
+import numpy as np
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+import keras  # noqa: E402
+
+from model.architecture import build_model  # noqa: E402
+from model.card import Thresholds  # noqa: E402
+from model.export import export_model  # noqa: E402
+from model.loader import SHIPPED_MODEL_PATH, LoadedModel, load_model  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+from preprocessing import assess_quality, decode_image  # noqa: E402
+from preprocessing.pipeline import PreprocessConfig  # noqa: E402
+
+SHARED_DATA = Path(
+    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
+)
+
+
+def synthetic_lesion(size: int, seed: int = 0) -> np.ndarray:
+    """Skin-coloured image with a dark irregular blob (as in tests/conftest.py)."""
+    rng = np.random.default_rng(seed)
+    image = np.empty((size, size, 3), np.float32)
+    image[:] = (214, 160, 132)
+    image += rng.normal(0, 6, image.shape)
+    mask = np.zeros((size, size), np.uint8)
+    centre = (size // 2, size // 2)
+    cv2.ellipse(mask, centre, (size // 6, size // 8), 30, 0, 360, 255, -1)
+    for _ in range(6):
+        offset = rng.integers(-size // 10, size // 10, 2)
+        cv2.circle(
+            mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1
+        )
+    soft = cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32)[..., None] / 255.0
+    lesion = np.array((95, 60, 45), np.float32) + rng.normal(0, 8, image.shape)
+    return np.clip(image * (1 - soft) + lesion * soft, 0, 255).astype(np.uint8)
+
+
+def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def phone_photo() -> bytes:
+    """A 4000x3000 JPEG: an upscaled synthetic lesion with sensor-like noise."""
+    base = cv2.resize(synthetic_lesion(768), (4000, 3000), interpolation=cv2.INTER_CUBIC)
+    noise = np.random.default_rng(1).normal(0, 5, base.shape)
+    return jpeg_bytes(np.clip(base + noise, 0, 255).astype(np.uint8), quality=90)
+
+
+def small_photo() -> tuple[bytes, str]:
+    labels = SHARED_DATA / "labels.csv"
+    if labels.is_file():
+        with labels.open() as handle:
+            for row in csv.DictReader(handle):
+                if row["source"] == "HAM10000":
+                    return (
+                        SHARED_DATA / row["image"]
+                    ).read_bytes(), f"real HAM10000 {row['image']}"
+    return jpeg_bytes(synthetic_lesion(256)[53:203, 28:228]), "synthetic (shared data absent)"
+
+
+def loaded_model(path: Path | None, workdir: Path) -> tuple[LoadedModel, str]:
+    if path is None and SHIPPED_MODEL_PATH.is_file():
+        path = SHIPPED_MODEL_PATH
+    if path is not None:
+        return load_model(path), f"shipped/given model {path}"
+    keras.utils.set_random_seed(0)
+    model_path = workdir / "bench.keras"
+    export_model(
+        build_model(128),
+        model_path,
+        model_version="bench-untrained",
+        preprocessing=PreprocessConfig(image_size=128),
+        thresholds=Thresholds(screening=0.3, balanced=0.6),
+    )
+    return load_model(model_path), "untrained default build_model(128) (no shipped model found)"
+
+
+def timings(step: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        step()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        step()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return samples
+
+
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement")
+    parser.add_argument("--model", type=Path, default=None, help="a .keras file with its card")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as workdir:
+        loaded, model_note = loaded_model(args.model, Path(workdir))
+        predictor = Predictor(loaded)
+        size = loaded.card.input_size
+        keras_model = loaded.model
+
+        def melnev(data: bytes) -> object:
+            image = decode_image(data)
+            assess_quality(image)
+            return predictor.predict([image])
+
+        def naive(path: Path) -> object:
+            picture = keras.utils.load_img(path, target_size=(size, size))
+            array = keras.utils.img_to_array(picture)
+            return keras_model.predict(array[None], verbose=0)
+
+        small, small_note = small_photo()
+        photos = {"12 MP JPEG 4000x3000": phone_photo(), "200x150 JPEG": small}
+        print(f"model: {model_note} (input {size}px, version {loaded.card.model_version})")
+        print(f"small photo: {small_note}")
+        print(
+            f"cpu: {os.cpu_count()} cores visible ({platform.processor() or platform.machine()}), "
+            f"shared with other processes; runs per figure: {args.runs}"
+        )
+        print()
+        print(f"{'photo':<22} {'path':<8} {'p50 ms':>9} {'p95 ms':>9}")
+        ratios = {}
+        for name, data in photos.items():
+            path = Path(workdir) / "photo.jpg"
+            path.write_bytes(data)
+            ours = p50_p95(timings(functools.partial(melnev, data), args.runs))
+            seed = p50_p95(timings(functools.partial(naive, path), args.runs))
+            ratios[name] = seed[0] / ours[0]
+            print(f"{name:<22} {'melnev':<8} {ours[0]:>9.1f} {ours[1]:>9.1f}")
+            print(f"{name:<22} {'naive':<8} {seed[0]:>9.1f} {seed[1]:>9.1f}")
+            print(f"{name:<22} {'ratio':<8} {ratios[name]:>8.1f}x (naive p50 / melnev p50)")
+            image = decode_image(data)
+            steps: dict[str, Callable[[], object]] = {
+                "decode": functools.partial(decode_image, data),
+                "quality": functools.partial(assess_quality, image),
+                "preprocess": functools.partial(predictor.preprocess, image),
+            }
+            parts = ", ".join(
+                f"{step} {p50_p95(timings(run, args.runs))[0]:.1f}" for step, run in steps.items()
+            )
+            print(
+                f"{name:<22} {'steps':<8} p50 ms: {parts} "
+                f"(decoded {image.shape[1]}x{image.shape[0]})"
+            )
+
+        batch = predictor.preprocess(decode_image(small))[None]
+        predict_only = p50_p95(
+            timings(functools.partial(predictor.predict_batch, batch), args.runs * 3)
+        )
+        print()
+        print(
+            f"predict step alone (1 image): p50 {predict_only[0]:.1f} ms, "
+            f"p95 {predict_only[1]:.1f} ms"
+        )
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS: {peak_mib:.0f} MiB")
+        print()
+        worst = min(ratios.values())
+        print(
+            f"targets: >= 5x faster than naive per photo: {'met' if worst >= 5 else 'MISSED'} "
+            f"(worst {worst:.1f}x); predict p50 <= 30 ms: "
+            f"{'met' if predict_only[0] <= 30 else 'MISSED'} ({predict_only[0]:.1f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -17,7 +16,7 @@ from telegram.ext import (
 
 from bot.handlers import commands, fallback, photos
 from bot.inference import InferenceService
-from bot.limits import RateLimiter
+from bot.limits import FloodLimiter, RateLimiter
 from bot.logs import Pseudonymiser, protect_secrets
 from bot.prediction_log import PredictionLog
 from bot.services import SERVICES_KEY, BotServices
@@ -64,7 +63,7 @@ def build_application(settings: Settings, predictor: Predictor) -> Application:
         Application.builder()
         .token(settings.bot_token.get_secret_value())
         .concurrent_updates(settings.concurrent_updates)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(FloodLimiter(max_retries=3))
         .connect_timeout(10)
         .read_timeout(30)
         .write_timeout(30)

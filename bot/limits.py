@@ -1,4 +1,4 @@
-"""Per-user rate limit (sliding window) and a short-key store for heatmap buttons."""
+"""Per-user rate limit, Telegram flood limits, and a short-key store for heatmap buttons."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Coroutine, Hashable
+from typing import Any
+
+from telegram._utils.types import JSONDict
+from telegram.ext import AIORateLimiter
 
 
 class RateLimiter:
@@ -85,3 +89,25 @@ class HeatmapKeys:
     def get(self, key: str) -> str | None:
         """Return the file id of `key`, or None when unknown or expired."""
         return self._items.get(key)
+
+
+class FloodLimiter(AIORateLimiter):
+    """PTB's `AIORateLimiter` (Telegram's 30 messages/s and per-group limits), except that
+    chat actions skip its queue: they are cosmetic, so they must never delay an answer
+    (a flood error on one is dropped by the caller)."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Send chat actions directly; rate-limit everything else."""
+        if endpoint == "sendChatAction":
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )

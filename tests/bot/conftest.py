@@ -72,8 +72,10 @@ async def start_bot(
 
     yield start
     for application in started:
-        await application.updater.stop()
-        await application.stop()
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
         await application.post_shutdown(application)
         await application.shutdown()
 

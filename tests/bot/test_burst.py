@@ -49,3 +49,16 @@ async def test_thirty_users_at_once_all_get_answers_and_help_stays_responsive(
     print(
         f"burst: {USERS} answers in {finished - started:.2f}s, /help {help_latency * 1000:.0f} ms"
     )
+
+
+async def test_stopping_finishes_the_photos_in_progress(
+    start_bot: StartBot, fake_api: FakeBotApi
+) -> None:
+    application = await start_bot(workers=1)
+    users = [20_000 + index for index in range(4)]
+    for seed, user in enumerate(users):
+        fake_api.send_message(user, photo=encode(synthetic_lesion(384, seed=seed)))
+    await fake_api.wait_for("sendChatAction", count=1)
+    await application.updater.stop()  # what SIGTERM does in run_polling
+    await application.stop()
+    assert all(fake_api.calls_of("sendMessage", chat_id=user) for user in users)

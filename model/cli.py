@@ -75,26 +75,29 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="print JSON instead of text")
     predict.set_defaults(handler=_predict)
 
-    for name, module, help_text in (
-        ("train", "training.train", "train a model (see melnev train --help)"),
-        ("evaluate", "training.evaluate", "evaluate a model on a labelled set"),
-        ("bot", "bot.main", "run the Telegram bot"),
-    ):
-        sub = commands.add_parser(name, help=help_text, add_help=False)
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
-        sub.set_defaults(handler=None, module=module)
+    for name, (_, help_text) in DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+# Commands with parsers of their own: `melnev train ...` == `training.train.main([...])`.
+DELEGATED = {
+    "train": ("training.train", "train a model (see melnev train --help)"),
+    "evaluate": ("training.evaluate", "evaluate a model on a labelled set"),
+    "bot": ("bot.main", "run the Telegram bot (see melnev bot --help)"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melnev` console script."""
-    args = build_parser().parse_args(argv)
-    if args.handler is not None:
-        return int(args.handler(args))
-    import importlib
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in DELEGATED:
+        import importlib
 
-    module = importlib.import_module(args.module)
-    return int(module.main(args.rest) or 0)
+        module = importlib.import_module(DELEGATED[arguments[0]][0])
+        return int(module.main(arguments[1:]) or 0)
+    args = build_parser().parse_args(arguments)
+    return int(args.handler(args))
 
 
 if __name__ == "__main__":

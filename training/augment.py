@@ -49,7 +49,7 @@ class RandomResolutionLoss(layers.Layer):
         if not training:
             return images
         size = images.shape[1]
-        small_size = max(8, int(round(size * self.scale)))  # static: graph-friendly
+        small_size = max(8, round(size * self.scale))  # static: graph-friendly
         degraded = ops.image.resize(
             ops.image.resize(images, (small_size, small_size), antialias=True), (size, size)
         )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -79,13 +80,29 @@ def preprocess_records(
     images = np.zeros((len(tasks), size, size, 3), np.uint8)
     keep = np.zeros(len(tasks), bool)
     processes = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(processes) as pool:
-        results = pool.map(_preprocess_one, tasks, chunksize=64)
-        for index, result in enumerate(tqdm(results, total=len(tasks), desc=description)):
-            if result is not None:
-                images[index], keep[index] = result, True
+    if processes == 1:
+        fill(images, keep, map(_preprocess_one, tasks), len(tasks), description)
+    else:
+        # spawn, not fork: the parent may already run TensorFlow or JAX threads.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(processes, mp_context=context) as pool:
+            results = pool.map(_preprocess_one, tasks, chunksize=64)
+            fill(images, keep, results, len(tasks), description)
     images = images[keep]
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache_file, images=images, keep=keep)
     return images, keep
+
+
+def fill(
+    images: np.ndarray,
+    keep: np.ndarray,
+    results: Iterable[np.ndarray | None],
+    total: int,
+    description: str,
+) -> None:
+    """Copy results into `images`, marking readable ones in `keep`, with a progress bar."""
+    for index, result in enumerate(tqdm(results, total=total, desc=description)):
+        if result is not None:
+            images[index], keep[index] = result, True

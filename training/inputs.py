@@ -57,7 +57,9 @@ def make_training_input(images: np.ndarray, labels: np.ndarray, batch_size: int,
 def predict_logits(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Return the model's logits for a uint8 image array, in inference mode."""
     outputs = [
-        keras.ops.convert_to_numpy(model(images[i : i + batch_size].astype(np.float32), training=False))
+        keras.ops.convert_to_numpy(
+            model(images[i : i + batch_size].astype(np.float32), training=False)
+        )
         for i in range(0, len(images), batch_size)
     ]
     return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0, np.float32)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -60,12 +61,14 @@ class TrainConfig:
     limit: int = 0  # smoke runs: at most this many images per source x class
     image_size: int = 128
     working_size: int = 256
-    epochs: int = 30
+    hair_removal: bool = True
+    color_constancy: bool = True
+    epochs: int = 50
     batch_size: int = 64
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
-    patience: int = 7
+    patience: int = 10
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
@@ -81,7 +84,9 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for field in dataclasses.fields(TrainConfig):
         default = field.default
         flag = "--" + field.name.replace("_", "-")
-        if isinstance(default, tuple):
+        if isinstance(default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
+        elif isinstance(default, tuple):
             kind = int if field.name == "widths" else str
             parser.add_argument(flag, nargs="*", type=kind, default=default)
         elif field.name in ("export", "split_file", "cache_dir"):
@@ -104,7 +109,7 @@ def limit_records(records: list[Record], limit: int, seed: int) -> list[Record]:
     return kept
 
 
-def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script, top to bottom
+def main(argv: Sequence[str] | None = None) -> int:
     """Run one training; returns the process exit code."""
     config = parse_config(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -113,7 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script,
     keras.utils.set_random_seed(config.seed)
     workers = config.workers or os.cpu_count() or 1
     preprocessing = PreprocessConfig(
-        image_size=config.image_size, working_size=config.working_size
+        image_size=config.image_size,
+        working_size=config.working_size,
+        hair_removal=config.hair_removal,
+        color_constancy=config.color_constancy,
     )
 
     # ---- data and lesion-grouped split --------------------------------------------------
@@ -145,17 +153,24 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script,
     train_records = list(by_split["train"])
     hair_seeds: list[int | None] = [None] * len(train_records)
     melanomas = [r for r in train_records if r.label == MELANOMA]
-    extra = int(round(len(melanomas) * config.hair_copies))
-    for record in rng.choice(np.array(melanomas, dtype=object), extra, replace=extra > len(melanomas)) if extra else []:
-        train_records.append(record)
+    extra = round(len(melanomas) * config.hair_copies)
+    for index in rng.choice(len(melanomas), extra, replace=extra > len(melanomas)):
+        train_records.append(melanomas[index])
         hair_seeds.append(int(rng.integers(1 << 31)))
-    cache = {"cache_dir": config.cache_dir, "workers": workers}
-    x_train, keep = preprocess_records(train_records, preprocessing, hair_seeds=hair_seeds, description="train", **cache)
+    cache_dir = config.cache_dir if config.cache_dir and str(config.cache_dir) != "." else None
+    prepare = functools.partial(
+        preprocess_records, config=preprocessing, cache_dir=cache_dir, workers=workers
+    )
+    x_train, keep = prepare(train_records, hair_seeds=hair_seeds, description="train")
     y_train = np.array([r.label for r, k in zip(train_records, keep, strict=True) if k], np.float32)
     arrays: dict[str, tuple[np.ndarray, list[Record]]] = {}
-    for name, subset in (("val", by_split["val"]), ("test", by_split["test"]), ("held_out", held_out_sources)):
+    for name, subset in (
+        ("val", by_split["val"]),
+        ("test", by_split["test"]),
+        ("held_out", held_out_sources),
+    ):
         if subset:
-            images, keep = preprocess_records(subset, preprocessing, description=name, **cache)
+            images, keep = prepare(subset, description=name)
             arrays[name] = (images, [r for r, k in zip(subset, keep, strict=True) if k])
     x_val, val_records = arrays["val"]
     y_val = np.array([r.label for r in val_records], np.float32)
@@ -164,12 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script,
     model = build_model(config.image_size, widths=config.widths, dropout=config.dropout)
     steps = config.epochs * int(np.ceil(len(x_train) / config.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate * 0.1, steps, warmup_target=config.learning_rate,
+        config.learning_rate * 0.1,
+        steps,
+        warmup_target=config.learning_rate,
         warmup_steps=max(1, steps // 20),
     )
     model.compile(
         optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
-        loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=config.label_smoothing),
+        loss=keras.losses.BinaryCrossentropy(
+            from_logits=True, label_smoothing=config.label_smoothing
+        ),
         metrics=[keras.metrics.AUC(name="auc", from_logits=True)],
     )
     positives = float(y_train.mean())
@@ -203,11 +222,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script,
         sources = [r.source for r in subset]
         metrics[name] = metrics_by_source(labels, probabilities, sources, thresholds)
         if name != "val":
-            save_evaluation_figures(labels, probabilities, thresholds, config.out / name, sources=sources)
+            save_evaluation_figures(
+                labels, probabilities, thresholds, config.out / name, sources=sources
+            )
     duration = time.perf_counter() - started
     training_summary = {
         "command": "melnev train " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()},
+        "config": {
+            k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+        },
         "seed": config.seed,
         "duration_seconds": round(duration, 1),
         "epochs_run": len(history.history["loss"]),
@@ -222,11 +245,19 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a script,
     (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     export_path = config.export or config.out / "melnev.keras"
     export_model(
-        model, export_path, model_version=config.model_version, preprocessing=preprocessing,
-        thresholds=thresholds, calibration=calibration, training=training_summary,
-        metrics=metrics, limitations=LIMITATIONS,
+        model,
+        export_path,
+        model_version=config.model_version,
+        preprocessing=preprocessing,
+        thresholds=thresholds,
+        calibration=calibration,
+        training=training_summary,
+        metrics=metrics,
+        limitations=LIMITATIONS,
     )
-    logger.info("Done in %.0f s. Test: %s", duration, json.dumps(metrics.get("test", {}).get("overall", {})))
+    logger.info(
+        "Done in %.0f s. Test: %s", duration, json.dumps(metrics.get("test", {}).get("overall", {}))
+    )
     logger.info("Model and card written to %s", export_path)
     return 0
 

@@ -70,9 +70,9 @@ def build_model(
     x = layers.Activation("relu", name="stem_relu")(x)
     for index, filters in enumerate(widths):
         x = _conv_block(x, filters, name=f"block{index + 1}")
-    x = layers.SeparableConv2D(
-        widths[-1] * 2, 3, padding="same", use_bias=False, name="head_conv"
-    )(x)
+    x = layers.SeparableConv2D(widths[-1] * 2, 3, padding="same", use_bias=False, name="head_conv")(
+        x
+    )
     x = layers.BatchNormalization(momentum=0.9, name="head_bn")(x)
     x = layers.Activation("relu", name=LAST_CONV_LAYER)(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)

@@ -110,7 +110,9 @@ class Predictor:
         """Predict on already preprocessed images (N, S, S, 3) uint8."""
         logits = self.logits(batch)
         probabilities = calibrate(logits, self.card.calibration)
-        return [self._prediction(float(p), float(z)) for p, z in zip(probabilities, logits, strict=True)]
+        return [
+            self._prediction(float(p), float(z)) for p, z in zip(probabilities, logits, strict=True)
+        ]
 
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         """Preprocess decoded RGB images and predict them in one batched call.

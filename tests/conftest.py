@@ -68,7 +68,9 @@ def synthetic_lesion(size: int = 256, seed: int = 0) -> np.ndarray:
     cv2.ellipse(mask, centre, (size // 6, size // 8), 30, 0, 360, 255, -1)
     for _ in range(6):
         offset = rng.integers(-size // 10, size // 10, 2)
-        cv2.circle(mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1)
+        cv2.circle(
+            mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1
+        )
     soft = cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32)[..., None] / 255.0
     lesion = np.array((95, 60, 45), np.float32) + rng.normal(0, 8, image.shape)
     image = image * (1 - soft) + lesion * soft
@@ -78,12 +80,12 @@ def synthetic_lesion(size: int = 256, seed: int = 0) -> np.ndarray:
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small real Keras model, built and saved with its card by the test session."""
+    import keras
+
     from model.architecture import build_model
     from model.card import Calibration, Thresholds
     from model.export import export_model
     from preprocessing.pipeline import PreprocessConfig
-
-    import keras
 
     keras.utils.set_random_seed(0)
     model = build_model(64, widths=(8, 16), stem_filters=8)

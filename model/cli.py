@@ -25,11 +25,16 @@ DISCLAIMER = (
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from model.loader import load_model
+    from model.card import ModelCardError
+    from model.loader import ModelLoadError, load_model
     from model.predictor import Predictor
     from preprocessing import InvalidImageError, assess_quality, decode_image
 
-    predictor = Predictor(load_model(args.model))
+    try:
+        predictor = Predictor(load_model(args.model))
+    except (ModelLoadError, ModelCardError) as error:
+        print(f"melnev: cannot load model: {error}", file=sys.stderr)
+        return 1
     results: list[dict[str, object]] = []
     for path in args.images:
         result: dict[str, object] = {"image": str(path)}

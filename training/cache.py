@@ -2,9 +2,9 @@
 
 Training then augments these arrays on the fly. Preprocessing goes through the
 same `preprocess()` as serving, so the model sees in training what it will see
-in production. Optional extra copies get synthetic hair *before* preprocessing
-(whose hair removal then cleans them), which both teaches robustness to hair
-and enlarges the minority class.
+in production. Optional extra copies get synthetic hair *before* preprocessing;
+hair removal cleans thin hairs, while the thicker synthetic strokes it misses stay
+as augmentation: both teach robustness to hair and enlarge the minority class.
 """
 
 from __future__ import annotations

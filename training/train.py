@@ -199,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         validation_data=(x_val.astype(np.float32), y_val),
         epochs=config.epochs,
         class_weight=class_weight,
+        shuffle=False,  # the tf.data pipeline shuffles
         callbacks=[
             keras.callbacks.EarlyStopping(
                 "val_auc", mode="max", patience=config.patience, restore_best_weights=True
@@ -229,7 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     training_summary = {
         "command": "melnev train " + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": {
-            k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(config).items()
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in dataclasses.asdict(config).items()
+            if k != "cache_dir"  # where a cache lives does not change the model
         },
         "seed": config.seed,
         "duration_seconds": round(duration, 1),

@@ -50,29 +50,11 @@ from model.loader import SHIPPED_MODEL_PATH, LoadedModel, load_model  # noqa: E4
 from model.predictor import Predictor  # noqa: E402
 from preprocessing import assess_quality, decode_image  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig  # noqa: E402
+from tests.conftest import synthetic_lesion  # noqa: E402
 
 SHARED_DATA = Path(
     os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
 )
-
-
-def synthetic_lesion(size: int, seed: int = 0) -> np.ndarray:
-    """Skin-coloured image with a dark irregular blob (as in tests/conftest.py)."""
-    rng = np.random.default_rng(seed)
-    image = np.empty((size, size, 3), np.float32)
-    image[:] = (214, 160, 132)
-    image += rng.normal(0, 6, image.shape)
-    mask = np.zeros((size, size), np.uint8)
-    centre = (size // 2, size // 2)
-    cv2.ellipse(mask, centre, (size // 6, size // 8), 30, 0, 360, 255, -1)
-    for _ in range(6):
-        offset = rng.integers(-size // 10, size // 10, 2)
-        cv2.circle(
-            mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1
-        )
-    soft = cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32)[..., None] / 255.0
-    lesion = np.array((95, 60, 45), np.float32) + rng.normal(0, 8, image.shape)
-    return np.clip(image * (1 - soft) + lesion * soft, 0, 255).astype(np.uint8)
 
 
 def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from bot.texts import text
 from model.card import ModelCard
 from model.predictor import Prediction
 from preprocessing import InvalidImageReason, QualityIssue
-
-_METRIC_ORDER = ("roc_auc", "sensitivity", "specificity", "balanced_accuracy", "accuracy")
 
 
 def prediction_answer(prediction: Prediction, language: str) -> str:
@@ -53,11 +50,12 @@ def about_answer(card: ModelCard, language: str) -> str:
     """The model card in plain words: version, training data, test metrics, limitations."""
     none = text(language, "about_none")
     sections = [text(language, "about_header", version=card.model_version)]
-    training = _flatten(card.training)
-    sections.append(_section(text(language, "about_training"), training or [none]))
-    test_metrics = card.metrics.get("test", card.metrics)
-    metrics = _metric_lines(test_metrics) if isinstance(test_metrics, Mapping) else []
-    sections.append(_section(text(language, "about_metrics"), metrics or [none]))
+    sections.append(
+        _section(text(language, "about_training"), _data_lines(card, language) or [none])
+    )
+    sections.append(
+        _section(text(language, "about_metrics"), _metric_lines(card, language) or [none])
+    )
     sections.append(_section(text(language, "about_limitations"), card.limitations or [none]))
     sections.append(text(language, "about_footer"))
     sections.append(text(language, "disclaimer"))
@@ -68,31 +66,41 @@ def _section(title: str, lines: Iterable[str]) -> str:
     return title + "\n" + "\n".join(f"• {line}" for line in lines)
 
 
-def _metric_lines(metrics: Mapping[str, Any]) -> list[str]:
-    names = sorted(metrics, key=lambda name: (name not in _METRIC_ORDER, _order(name), name))
+def _data_lines(card: ModelCard, language: str) -> list[str]:
+    """One line per training source, from the card's `training.data.counts`."""
+    data = card.training.get("data")
+    counts = data.get("counts") if isinstance(data, Mapping) else None
+    if not isinstance(counts, Mapping):
+        return []
     return [
-        f"{name.replace('_', ' ')}: {_number(metrics[name])}"
-        for name in names
-        if isinstance(metrics[name], int | float | str) and not isinstance(metrics[name], bool)
-    ][:12]
+        text(language, "about_data_line", source=source, **per_label)
+        for source, per_label in counts.items()
+        if isinstance(per_label, Mapping) and {"melanoma", "nevus"} <= set(per_label)
+    ]
 
 
-def _order(name: str) -> int:
-    return _METRIC_ORDER.index(name) if name in _METRIC_ORDER else len(_METRIC_ORDER)
-
-
-def _flatten(values: Mapping[str, Any], prefix: str = "") -> list[str]:
-    lines: list[str] = []
-    for key, value in values.items():
-        label = f"{prefix}{key.replace('_', ' ')}"
-        if isinstance(value, Mapping):
-            lines.extend(_flatten(value, prefix=f"{label} / "))
-        elif isinstance(value, list | tuple):
-            lines.append(f"{label}: {', '.join(str(item) for item in value[:8])}")
-        else:
-            lines.append(f"{label}: {_number(value)}")
-    return lines[:12]
-
-
-def _number(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+def _metric_lines(card: ModelCard, language: str) -> list[str]:
+    """One line per test group (all sources, then each source) from `metrics.test`."""
+    test = card.metrics.get("test")
+    if not isinstance(test, Mapping):
+        return []
+    lines = []
+    for group, values in test.items():
+        screening = values.get("screening") if isinstance(values, Mapping) else None
+        if not isinstance(screening, Mapping) or values.get("roc_auc") is None:
+            continue
+        name = text(language, "about_all_sources") if group == "overall" else group
+        lines.append(
+            text(
+                language,
+                "about_metric_line",
+                group=name,
+                n=values.get("n", 0),
+                auc=values["roc_auc"],
+                low=values.get("roc_auc_ci_low") or values["roc_auc"],
+                high=values.get("roc_auc_ci_high") or values["roc_auc"],
+                sensitivity=100 * (screening.get("sensitivity") or 0.0),
+                specificity=100 * (screening.get("specificity") or 0.0),
+            )
+        )
+    return lines

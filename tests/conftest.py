@@ -97,7 +97,18 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         preprocessing=PreprocessConfig(image_size=64, working_size=128),
         thresholds=Thresholds(screening=0.3, balanced=0.6),
         calibration=Calibration(method="platt", slope=1.0, intercept=0.0),
-        metrics={"test": {"roc_auc": 0.5}},
+        metrics={
+            "test": {
+                "overall": {
+                    "n": 20,
+                    "roc_auc": 0.5,
+                    "roc_auc_ci_low": 0.3,
+                    "roc_auc_ci_high": 0.7,
+                    "screening": {"sensitivity": 0.9, "specificity": 0.2},
+                }
+            }
+        },
+        training={"data": {"counts": {"Synthetic": {"melanoma": 10, "nevus": 10}}}},
         limitations=["Untrained test model."],
     )
     return path

@@ -35,6 +35,13 @@ TEXTS: dict[str, str] = {
     "about_training": "Training data:",
     "about_metrics": "Results on held-out test photos:",
     "about_limitations": "Limitations:",
+    "about_data_line": "{source}: {melanoma} melanoma and {nevus} nevus images",
+    "about_all_sources": "all test photos",
+    "about_metric_line": (
+        "{group} ({n}): ROC AUC {auc:.2f} (95% CI {low:.2f}–{high:.2f}); at the screening "
+        "threshold it flagged {sensitivity:.0f}% of melanomas and left {specificity:.0f}% of "
+        "moles alone"
+    ),
     "about_none": "not recorded",
     "about_footer": (
         "It is a research tool, not a medical device. Sensitivity means the share of "

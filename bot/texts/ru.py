@@ -35,6 +35,13 @@ TEXTS: dict[str, str] = {
     "about_training": "Обучающие данные:",
     "about_metrics": "Результаты на отложенных тестовых фото:",
     "about_limitations": "Ограничения:",
+    "about_data_line": "{source}: {melanoma} фото меланомы и {nevus} фото невусов",
+    "about_all_sources": "все тестовые фото",
+    "about_metric_line": (
+        "{group} ({n}): ROC AUC {auc:.2f} (95% ДИ {low:.2f}–{high:.2f}); на скрининговом "
+        "пороге отмечено {sensitivity:.0f}% меланом, без отметки осталось {specificity:.0f}% "
+        "невусов"
+    ),
     "about_none": "не указано",
     "about_footer": (
         "Это исследовательский инструмент, а не медицинское изделие. Чувствительность — доля "

@@ -173,3 +173,26 @@ def test_settings_field_defaults_are_sane() -> None:
     settings = Settings(_env_file=None, bot_token="1:x")  # type: ignore[call-arg]
     assert settings.rate_limit == 5 and settings.rate_window_s == 60
     assert settings.webhook_url is None and settings.base_url is None
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_about_lists_training_sources_and_test_metrics_per_source(
+    tiny_model_path: Path, language: str
+) -> None:
+    import dataclasses
+
+    from model.card import load_card
+
+    group = {"n": 100, "roc_auc": 0.81, "roc_auc_ci_low": 0.74, "roc_auc_ci_high": 0.88}
+    screening = {"screening": {"sensitivity": 0.9, "specificity": 0.55}}
+    card = dataclasses.replace(
+        load_card(tiny_model_path),
+        training={"data": {"counts": {"SiteA": {"melanoma": 12, "nevus": 34}}}},
+        metrics={"test": {"overall": group | screening, "SiteA": group | screening}},
+    )
+    answer = about_answer(card, language)
+    assert "SiteA: 12" in answer and "34" in answer
+    assert answer.count("ROC AUC 0.81") == 2
+    assert "0.74–0.88" in answer and "90%" in answer and "55%" in answer
+    assert text(language, "about_all_sources") in answer
+    assert text(language, "about_none") not in answer

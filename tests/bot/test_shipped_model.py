@@ -1,0 +1,72 @@
+"""The bot end to end with the shipped model: real photos, real answers, real heatmaps."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from model.loader import default_model_path
+from tests.bot.conftest import StartBot
+from tests.bot.fake_api import FakeBotApi
+from tests.bot.test_heatmap_and_limits import _bot_message
+from tests.bot.test_photos import assert_risk_answer
+
+pytestmark = pytest.mark.skipif(
+    not default_model_path().is_file(), reason="shipped model not trained yet"
+)
+USER = 7007
+
+
+@pytest.fixture(scope="module")
+def predictor() -> Any:
+    """Overrides the tiny test model: a `Predictor` on the shipped model."""
+    from model.loader import load_model
+    from model.predictor import Predictor
+
+    return Predictor(load_model())
+
+
+async def test_real_photos_get_the_shipped_models_probability(
+    start_bot: StartBot, fake_api: FakeBotApi, predictor: Any, lesion_jpeg_bytes: list[bytes]
+) -> None:
+    from bot.texts import text
+    from preprocessing import assess_quality, decode_image
+
+    await start_bot(model_path=default_model_path())
+    for index, data in enumerate(lesion_jpeg_bytes):
+        fake_api.send_message(USER + index, photo=data)
+    answered = 0
+    for index, data in enumerate(lesion_jpeg_bytes):
+        (call,) = await fake_api.wait_for("sendMessage", chat_id=USER + index)
+        image = decode_image(data)
+        if not assess_quality(image).ok:  # the gate's rare false rejections (about 2 %)
+            assert call.params["text"].startswith(text("en", "quality_intro"))
+            continue
+        answered += 1
+        assert_risk_answer(call)
+        expected = predictor.predict([image])[0]
+        shown = re.search(r"(\d+)%", call.params["text"])
+        assert shown is not None
+        assert int(shown.group(1)) == round(100 * expected.melanoma_probability)
+        assert call.params["text"].startswith(f"Risk: {expected.risk_level.value.upper()}")
+    assert answered >= len(lesion_jpeg_bytes) - 2
+
+
+async def test_heatmap_of_the_shipped_model(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg_bytes: list[bytes]
+) -> None:
+    from preprocessing import assess_quality, decode_image
+
+    photo = next(data for data in lesion_jpeg_bytes if assess_quality(decode_image(data)).ok)
+    await start_bot(model_path=default_model_path())
+    fake_api.send_message(USER, photo=photo)
+    (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
+    data = call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    fake_api.press_button(USER, _bot_message(fake_api, call.params, reply_to=True), data)
+    (sent,) = await fake_api.wait_for("sendPhoto", chat_id=USER)
+    overlay = Image.open(io.BytesIO(sent.params["_bytes_photo"]))
+    assert overlay.format == "JPEG" and overlay.size == (512, 512)

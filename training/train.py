@@ -69,6 +69,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
     patience: int = 10
+    screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
@@ -213,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # ---- calibration and thresholds on validation ---------------------------------------
     calibration = fit_platt(predict_logits(model, x_val), y_val)
     val_probabilities = calibrate(predict_logits(model, x_val), calibration)
-    thresholds = choose_thresholds(y_val, val_probabilities, min_sensitivity=0.90)
+    thresholds = choose_thresholds(
+        y_val, val_probabilities, min_sensitivity=config.screening_sensitivity
+    )
 
     # ---- evaluation: validation, test, and sources never trained on ---------------------
     metrics: dict[str, Any] = {}

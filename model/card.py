@@ -124,9 +124,7 @@ def load_card(model_path: Path) -> ModelCard:
     except json.JSONDecodeError as error:
         raise ModelCardError(f"{path.name} is not valid JSON: {error}") from error
     if card.model_file != model_path.name:
-        raise ModelCardError(
-            f"{path.name} describes {card.model_file!r}, not {model_path.name!r}."
-        )
+        raise ModelCardError(f"{path.name} describes {card.model_file!r}, not {model_path.name!r}.")
     actual = file_sha256(model_path)
     if card.model_sha256 != actual:
         raise ModelCardError(

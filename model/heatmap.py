@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from model.architecture import LAST_CONV_LAYER
-from preprocessing.geometry import ResizeMode, make_square
+from preprocessing.geometry import ResizeMode, make_square, resize
 
 DISPLAY_SIDE = 512
 """Side of the square overlay image returned to users."""
@@ -132,9 +132,7 @@ def overlay_heatmap(
         raise ValueError(f"`heat` must be a 2-D map. Received: shape={heat.shape}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha}")
-    square = make_square(photo, resize_mode)
-    interpolation = cv2.INTER_AREA if square.shape[0] > side else cv2.INTER_CUBIC
-    base = cv2.resize(square, (side, side), interpolation=interpolation)
+    base = resize(make_square(photo, resize_mode), side)
     heat_big = cv2.resize(np.clip(heat, 0, 1).astype(np.float32), (side, side))
     colours = cv2.applyColorMap((heat_big * 255).astype(np.uint8), cv2.COLORMAP_JET)
     colours = cv2.cvtColor(colours, cv2.COLOR_BGR2RGB).astype(np.float32)

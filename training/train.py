@@ -212,17 +212,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_training_curves(history.history, config.out / "training_curves.png")
 
     # ---- calibration and thresholds on validation ---------------------------------------
-    calibration = fit_platt(predict_logits(model, x_val), y_val)
-    val_probabilities = calibrate(predict_logits(model, x_val), calibration)
+    logits = {name: predict_logits(model, images) for name, (images, _) in arrays.items()}
+    calibration = fit_platt(logits["val"], y_val)
     thresholds = choose_thresholds(
-        y_val, val_probabilities, min_sensitivity=config.screening_sensitivity
+        y_val, calibrate(logits["val"], calibration), min_sensitivity=config.screening_sensitivity
     )
 
     # ---- evaluation: validation, test, and sources never trained on ---------------------
     metrics: dict[str, Any] = {}
-    for name, (images, subset) in arrays.items():
+    for name, (_, subset) in arrays.items():
         labels = np.array([r.label for r in subset])
-        probabilities = calibrate(predict_logits(model, images), calibration)
+        probabilities = calibrate(logits[name], calibration)
         sources = [r.source for r in subset]
         metrics[name] = metrics_by_source(labels, probabilities, sources, thresholds)
         if name != "val":

@@ -53,7 +53,10 @@ def export_model(
             f"Received: input_size={input_size}, image_size={preprocessing.image_size}"
         )
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(model_path)
+    # An uncompiled copy: the optimizer's state (twice the weights for Adam) is of no
+    # use to serving and would triple the file.
+    serving = keras.Model(model.input, model.output, name=model.name)
+    serving.save(model_path)
     card = ModelCard(
         model_version=model_version,
         model_file=model_path.name,

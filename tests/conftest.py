@@ -88,7 +88,7 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from preprocessing.pipeline import PreprocessConfig
 
     keras.utils.set_random_seed(0)
-    model = build_model(64, widths=(8, 16), stem_filters=8)
+    model = build_model(64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
     path = tmp_path_factory.mktemp("tiny_model") / "tiny.keras"
     export_model(
         model,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -22,7 +25,7 @@ CONFIG = PreprocessConfig(image_size=64, working_size=128)
 
 def export_tiny(path: Path, seed: int = 0) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    model = build_model(64, widths=(8, 16), stem_filters=8)
+    model = build_model(64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
     export_model(
         model,
         path,
@@ -65,7 +68,7 @@ def test_card_is_written_next_to_the_model_and_parses(tmp_path: Path) -> None:
 
 
 def test_export_refuses_a_wrong_suffix_or_a_size_mismatch(tmp_path: Path) -> None:
-    model = build_model(64, widths=(8,), stem_filters=8)
+    model = build_model(64, backbone="small_cnn", weights=None, widths=(8,), stem_filters=8)
     thresholds = Thresholds(screening=0.3, balanced=0.6)
 
     with pytest.raises(ValueError, match="Received"):
@@ -132,3 +135,24 @@ def test_malformed_cards_raise_model_card_error(tmp_path: Path, corrupt: object)
 
     with pytest.raises(ModelCardError):
         load_model(tmp_path / "model.keras")
+
+
+def test_trained_model_is_exported_without_optimizer_state(tmp_path: Path) -> None:
+    """A compiled, trained model is saved with its weights only (Adam would triple the file)."""
+    model = build_model(64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
+    model.compile(optimizer="adamw", loss="mse")
+    model.fit(np.zeros((4, 64, 64, 3), np.float32), np.zeros((4, 1)), epochs=1, verbose=0)
+    path = tmp_path / "trained.keras"
+
+    thresholds = Thresholds(screening=0.3, balanced=0.6)
+    export_model(model, path, model_version="0", preprocessing=CONFIG, thresholds=thresholds)
+
+    with zipfile.ZipFile(path) as archive:
+        weights_bytes = archive.read("model.weights.h5")
+    with h5py.File(io.BytesIO(weights_bytes)) as weights:
+        groups = set(weights.keys())
+    assert "optimizer" not in groups
+    assert model.optimizer.variables  # the trained model itself keeps its optimizer
+    images = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    reloaded = keras.models.load_model(path)
+    np.testing.assert_allclose(reloaded(images, training=False), model(images, training=False))

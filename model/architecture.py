@@ -64,7 +64,7 @@ def _freeze_pretrained(model: keras.Model, frozen_blocks: int) -> None:
 
 
 def build_model(
-    input_size: int = 160,
+    input_size: int = 192,
     *,
     backbone: str = "efficientnet_lite0",
     weights: str | Path | None = "imagenet",

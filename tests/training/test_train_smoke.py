@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import keras
 import numpy as np
 import pytest
 
 from model.card import file_sha256
+from model.efficientnet_lite import IMAGENET_WEIGHTS
 from model.loader import load_model
 from model.predictor import Predictor, RiskLevel
 from tests.conftest import shared_data_available, synthetic_lesion
@@ -135,6 +137,38 @@ def test_card_records_thresholds_calibration_metrics_and_training(
     assert training["train_sources"] == "all"
     assert sum(training["split"]["totals"].values()) == len(read_split_rows(smoke_run))
     assert card["limitations"]
+
+
+def test_default_recipe_fine_tunes_imagenet_weights_and_keeps_frozen_layers(
+    smoke_run: Path,
+) -> None:
+    card = read_json(smoke_run / "melnev.card.json")
+    model = keras.models.load_model(smoke_run / "melnev.keras")
+    with np.load(IMAGENET_WEIGHTS) as imagenet:
+        stem = imagenet["_conv_stem.weight"].astype(np.float32).transpose(2, 3, 1, 0)
+        last = imagenet["_blocks.15._project_conv.weight"].astype(np.float32).transpose(2, 3, 1, 0)
+
+    assert card["training"]["config"]["backbone"] == "efficientnet_lite0"
+    assert card["training"]["config"]["pretrained"] is True
+    # The frozen stem is exactly ImageNet's; a trainable block started there and moved.
+    np.testing.assert_array_equal(model.get_layer("backbone_stem").get_weights()[0], stem)
+    trained = model.get_layer("backbone_block15_project").get_weights()[0]
+    assert not np.array_equal(trained, last)
+    assert np.corrcoef(trained.ravel(), last.ravel())[0, 1] > 0.9
+
+
+def test_small_cnn_from_scratch_still_trains(
+    smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
+) -> None:
+    data, _, limit = smoke_data
+    scratch = ["--backbone", "small_cnn", "--no-pretrained", "--widths", "8", "16"]
+
+    exit_code = train_main(["--data", str(data), "--out", str(tmp_path), *limit, *FAST, *scratch])
+
+    assert exit_code == 0
+    model = keras.models.load_model(tmp_path / "melnev.keras")
+    assert model.count_params() < 10_000
+    assert read_json(tmp_path / "melnev.card.json")["training"]["config"]["backbone"] == "small_cnn"
 
 
 def test_metrics_json_has_every_source_with_sane_values(

@@ -107,7 +107,7 @@ def efficientnet_lite0(
     return layers.ReLU(6.0, name=output_name)(x)
 
 
-def _checkpoint_names(keras_name: str) -> str:
+def _checkpoint_prefix(keras_name: str) -> str:
     """Map a Keras layer name of this module to its PyTorch checkpoint prefix."""
     fixed = {
         "backbone_stem": "_conv_stem",
@@ -148,7 +148,7 @@ def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> 
     for layer in model.layers:
         if not layer.name.startswith("backbone_") or not layer.weights:
             continue
-        prefix = _checkpoint_names(layer.name)
+        prefix = _checkpoint_prefix(layer.name)
         if isinstance(layer, layers.BatchNormalization):
             names = ("weight", "bias", "running_mean", "running_var")
             values = [weights.get(f"{prefix}.{name}") for name in names]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import keras
 import numpy as np
 import pytest
 from keras import layers
 
 from model.efficientnet_lite import IMAGENET_WEIGHTS, efficientnet_lite0, load_imagenet_weights
+from preprocessing.geometry import make_square, resize
 
 skimage_data = pytest.importorskip("skimage.data")
 
@@ -33,11 +33,7 @@ def imagenet_classifier(size: int = 224) -> keras.Model:
 
 
 def centre_square(image: np.ndarray, size: int) -> np.ndarray:
-    height, width = image.shape[:2]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = image[top : top + side, left : left + side]
-    return cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return resize(make_square(image, "crop"), size).astype(np.float32)
 
 
 def test_imagenet_weights_recognise_real_photos() -> None:

@@ -136,10 +136,12 @@ class InferenceService:
             image = decode_image(data)
         except InvalidImageError:
             return None
+        framing = self.predictor.card.preprocessing
         overlay = self._gradcam.overlay(
             image,
             self.predictor.preprocess(image),
-            resize_mode=self.predictor.card.preprocessing.resize_mode,
+            resize_mode=framing.resize_mode,
+            center_fraction=framing.center_fraction,
         )
         encoded, buffer = cv2.imencode(
             ".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]

@@ -83,6 +83,7 @@ class GradCam:
         model_input: np.ndarray,
         *,
         resize_mode: ResizeMode = "crop",
+        center_fraction: float = 1.0,
         alpha: float = 0.45,
         side: int = DISPLAY_SIDE,
     ) -> np.ndarray:
@@ -92,6 +93,7 @@ class GradCam:
             photo: The decoded RGB uint8 photo the model input was made from.
             model_input: Its preprocessed version (S, S, 3).
             resize_mode: How preprocessing squared the photo, so the map lines up.
+            center_fraction: How much of that square preprocessing kept.
             alpha: Opacity of the heatmap.
             side: Side of the returned square image.
 
@@ -99,7 +101,12 @@ class GradCam:
             RGB uint8 array (side, side, 3).
         """
         return overlay_heatmap(
-            photo, self.cam(model_input), resize_mode=resize_mode, alpha=alpha, side=side
+            photo,
+            self.cam(model_input),
+            resize_mode=resize_mode,
+            center_fraction=center_fraction,
+            alpha=alpha,
+            side=side,
         )
 
 
@@ -108,15 +115,17 @@ def overlay_heatmap(
     heat: np.ndarray,
     *,
     resize_mode: ResizeMode = "crop",
+    center_fraction: float = 1.0,
     alpha: float = 0.45,
     side: int = DISPLAY_SIDE,
 ) -> np.ndarray:
-    """Blend a [0, 1] heat map (any square size) over a photo squared like the model input.
+    """Blend a [0, 1] heat map (any square size) over a photo framed like the model input.
 
     Args:
         photo: RGB uint8 array (H, W, 3).
         heat: float array (s, s) with values in [0, 1].
         resize_mode: "crop" or "pad", as in the model's preprocessing.
+        center_fraction: The centred part of the square kept, as in preprocessing.
         alpha: Opacity of the heat colours, in [0, 1].
         side: Side of the returned square image.
 
@@ -132,7 +141,7 @@ def overlay_heatmap(
         raise ValueError(f"`heat` must be a 2-D map. Received: shape={heat.shape}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha}")
-    base = resize(make_square(photo, resize_mode), side)
+    base = resize(make_square(photo, resize_mode, center_fraction), side)
     heat_big = cv2.resize(np.clip(heat, 0, 1).astype(np.float32), (side, side))
     colours = cv2.applyColorMap((heat_big * 255).astype(np.uint8), cv2.COLORMAP_JET)
     colours = cv2.cvtColor(colours, cv2.COLOR_BGR2RGB).astype(np.float32)

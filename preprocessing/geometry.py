@@ -10,7 +10,9 @@ import numpy as np
 ResizeMode = Literal["crop", "pad"]
 
 
-def make_square(image: np.ndarray, mode: ResizeMode = "crop") -> np.ndarray:
+def make_square(
+    image: np.ndarray, mode: ResizeMode = "crop", center_fraction: float = 1.0
+) -> np.ndarray:
     """Make an image square without distorting it.
 
     "crop" keeps the centred square (people centre the lesion; padding would add
@@ -20,13 +22,28 @@ def make_square(image: np.ndarray, mode: ResizeMode = "crop") -> np.ndarray:
     Args:
         image: An (H, W, C) array.
         mode: "crop" or "pad".
+        center_fraction: Side of the centred part of the square that is kept, as a
+            fraction of the square's side (1.0 keeps it all).
 
     Returns:
         A square array.
 
     Raises:
-        ValueError: For an unknown mode.
+        ValueError: For an unknown mode or a fraction outside (0, 1].
     """
+    if not 0.0 < center_fraction <= 1.0:
+        raise ValueError(
+            f"`center_fraction` must be in (0, 1]. Received: center_fraction={center_fraction}"
+        )
+    square = _square(image, mode)
+    if center_fraction == 1.0:
+        return square
+    side = max(1, round(square.shape[0] * center_fraction))
+    offset = (square.shape[0] - side) // 2
+    return square[offset : offset + side, offset : offset + side]
+
+
+def _square(image: np.ndarray, mode: ResizeMode) -> np.ndarray:
     height, width = image.shape[:2]
     if mode == "crop":
         side = min(height, width)

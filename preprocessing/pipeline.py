@@ -21,6 +21,9 @@ class PreprocessConfig:
         working_size: Side at which hair removal and colour constancy run, so
             their kernels mean the same thing for every source resolution.
         resize_mode: "crop" (centre square) or "pad".
+        center_fraction: Centred part of that square that is kept (1.0: all of
+            it). Trimming the frame drops the dermatoscope vignettes, rulers and
+            ink marks at the edges, which differ between clinics.
         hair_removal: Run DullRazor hair removal.
         color_constancy: Run Shades of Gray colour constancy.
     """
@@ -28,6 +31,7 @@ class PreprocessConfig:
     image_size: int = 128
     working_size: int = 256
     resize_mode: ResizeMode = "crop"
+    center_fraction: float = 1.0
     hair_removal: bool = True
     color_constancy: bool = True
 
@@ -38,6 +42,11 @@ class PreprocessConfig:
             raise ValueError(
                 "`working_size` must be >= `image_size`. "
                 f"Received: working_size={self.working_size}, image_size={self.image_size}"
+            )
+        if not 0.5 <= self.center_fraction <= 1.0:
+            raise ValueError(
+                "`center_fraction` must be in [0.5, 1]. "
+                f"Received: center_fraction={self.center_fraction}"
             )
         if self.resize_mode not in ("crop", "pad"):
             raise ValueError(
@@ -61,7 +70,7 @@ class PreprocessConfig:
 def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """Turn a decoded RGB photo into model input.
 
-    Steps: square (crop or pad), resize to the working size, hair removal,
+    Steps: square (crop or pad), keep its centre, resize to the working size, hair removal,
     colour constancy, resize to the model input. Pixel scaling to [0, 1] is
     done inside the model, so the result stays uint8.
 
@@ -80,7 +89,8 @@ def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
             "`image` must be an RGB uint8 array of shape (H, W, 3). "
             f"Received: shape={image.shape}, dtype={image.dtype}"
         )
-    working = resize(make_square(image, config.resize_mode), config.working_size)
+    square = make_square(image, config.resize_mode, config.center_fraction)
+    working = resize(square, config.working_size)
     if config.hair_removal:
         working = remove_hair(working)
     if config.color_constancy:

@@ -98,8 +98,9 @@ def build_augmenter(seed: int = 0) -> keras.Sequential:
             layers.RandomZoom((-0.3, 0.1), (-0.3, 0.1), fill_mode="reflect", seed=seed + 2),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 3),
             layers.RandomContrast(0.3, value_range=value_range, seed=seed + 4),
-            layers.RandomSaturation((0.3, 0.7), value_range=value_range, seed=seed + 5),
-            layers.RandomHue(0.06, value_range=value_range, seed=seed + 6),
+            # Down to near-grey: colour differs more between clinics than lesions do.
+            layers.RandomSaturation((0.1, 0.7), value_range=value_range, seed=seed + 5),
+            layers.RandomHue(0.08, value_range=value_range, seed=seed + 6),
             RandomChannelGain(0.12, seed=seed + 7),
             RandomResolutionLoss(0.3, seed=seed + 8),
             RandomVignette(0.25, seed=seed + 9),

@@ -43,6 +43,7 @@ from training.data import MELANOMA, Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import make_training_input, predict_logits
 from training.metrics import metrics_by_source
+from training.optimization import fit_callbacks, make_optimizer
 from training.split import assign_splits, read_split, split_summary, write_split
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class TrainConfig:
     frozen_blocks: int = 3  # pretrained backbone blocks kept as they are
     image_size: int = 192
     working_size: int = 256
+    center_fraction: float = 0.8  # trim the frame's edges (vignettes, rulers, ink)
     hair_removal: bool = True
     color_constancy: bool = True
     epochs: int = 12
@@ -71,6 +73,9 @@ class TrainConfig:
     learning_rate: float = 5e-4
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
+    ema_epochs: float = (
+        1.0  # validate, keep and ship weights averaged over ~this many epochs (0: off)
+    )
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
@@ -124,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     preprocessing = PreprocessConfig(
         image_size=config.image_size,
         working_size=config.working_size,
+        center_fraction=config.center_fraction,
         hair_removal=config.hair_removal,
         color_constancy=config.color_constancy,
     )
@@ -188,15 +194,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         widths=config.widths,
         dropout=config.dropout,
     )
-    steps = config.epochs * int(np.ceil(len(x_train) / config.batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate * 0.1,
-        steps,
-        warmup_target=config.learning_rate,
-        warmup_steps=max(1, steps // 20),
+    optimizer = make_optimizer(
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        epochs=config.epochs,
+        steps_per_epoch=int(np.ceil(len(x_train) / config.batch_size)),
+        ema_epochs=config.ema_epochs,
     )
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        optimizer=optimizer,
         loss=keras.losses.BinaryCrossentropy(
             from_logits=True, label_smoothing=config.label_smoothing
         ),
@@ -211,12 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epochs=config.epochs,
         class_weight=class_weight,
         shuffle=False,  # the tf.data pipeline shuffles
-        callbacks=[
-            keras.callbacks.EarlyStopping(
-                "val_auc", mode="max", patience=config.patience, restore_best_weights=True
-            ),
-            keras.callbacks.CSVLogger(str(config.out / "epochs.csv")),
-        ],
+        callbacks=fit_callbacks(
+            optimizer, patience=config.patience, log_file=config.out / "epochs.csv"
+        ),
         verbose=1 if sys.stdout.isatty() else 2,
     )
     save_training_curves(history.history, config.out / "training_curves.png")

@@ -55,6 +55,18 @@ def test_overlay_keeps_the_photo_where_the_map_is_cold() -> None:
     assert np.abs(overlay[:20].astype(int) - 120).mean() > 10  # hot half coloured
 
 
+def test_overlay_frames_the_photo_as_preprocessing_did() -> None:
+    photo = np.full((100, 100, 3), 120, np.uint8)
+    photo[:10] = 0  # a black edge that preprocessing with center_fraction=0.8 trims
+    cold = np.zeros((10, 10), np.float32)
+
+    whole = overlay_heatmap(photo, cold, side=100)
+    trimmed = overlay_heatmap(photo, cold, center_fraction=0.8, side=100)
+
+    assert whole[:5].max() == 0
+    assert np.abs(trimmed.astype(int) - 120).max() <= 1  # the edge is not shown
+
+
 @pytest.mark.parametrize(
     ("photo", "heat", "alpha", "message"),
     [

@@ -1,0 +1,79 @@
+"""Weight averaging: the weights kept after `fit` are the ones whose validation AUC was best."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from training.optimization import fit_callbacks, make_optimizer
+
+
+def noisy_problem(seed: int, n: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    features = rng.normal(size=(n, 8)).astype(np.float32)
+    labels = features[:, 0] + features[:, 1] + rng.normal(scale=1.5, size=n) > 0
+    return features, labels.astype(np.float32)
+
+
+def fit_small_model(ema_epochs: float, epochs: int = 6) -> tuple[keras.Model, dict, list]:
+    keras.utils.set_random_seed(0)
+    x_train, y_train = noisy_problem(0)
+    x_val, y_val = noisy_problem(1)
+    inputs = keras.Input((8,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dense(16, "relu")(inputs)))
+    optimizer = make_optimizer(
+        learning_rate=0.05,
+        weight_decay=0.0,
+        epochs=epochs,
+        steps_per_epoch=8,
+        ema_epochs=ema_epochs,
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.AUC(name="auc", from_logits=True)],
+    )
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(x_val, y_val),
+        callbacks=fit_callbacks(optimizer, patience=epochs),
+        verbose=0,
+    )
+    return model, history.history, [x_val, y_val]
+
+
+@pytest.mark.parametrize("ema_epochs", [0.0, 1.0])
+def test_kept_weights_reproduce_the_best_logged_validation_auc(ema_epochs: float) -> None:
+    model, history, (x_val, y_val) = fit_small_model(ema_epochs)
+
+    kept = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["auc"]
+
+    assert kept == pytest.approx(max(history["val_auc"]), abs=1e-6)
+
+
+def test_averaged_weights_differ_from_the_last_step() -> None:
+    averaged, _, (x_val, _) = fit_small_model(ema_epochs=1.0)
+    plain, _, _ = fit_small_model(ema_epochs=0.0)
+
+    # Same seed and data: only the averaging differs, so the predictions must too.
+    assert not np.allclose(averaged.predict(x_val, verbose=0), plain.predict(x_val, verbose=0))
+
+
+def test_optimizer_averages_only_when_asked() -> None:
+    assert make_optimizer(
+        learning_rate=1e-3, weight_decay=0.0, epochs=2, steps_per_epoch=10, ema_epochs=1.0
+    ).use_ema
+    assert not make_optimizer(
+        learning_rate=1e-3, weight_decay=0.0, epochs=2, steps_per_epoch=10
+    ).use_ema
+
+
+@pytest.mark.parametrize("arguments", [{"epochs": 0}, {"steps_per_epoch": 0}, {"ema_epochs": -1.0}])
+def test_bad_arguments_raise_value_error(arguments: dict[str, float]) -> None:
+    values = {"epochs": 2, "steps_per_epoch": 10, "ema_epochs": 0.0, **arguments}
+    with pytest.raises(ValueError, match="Received"):
+        make_optimizer(learning_rate=1e-3, weight_decay=0.0, **values)  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.0.0"
+    model_version: str = "2.1.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

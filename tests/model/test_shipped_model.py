@@ -1,11 +1,13 @@
 """The shipped default model: it loads, its card matches it, and `melnev predict` uses it.
 
-Skipped while model/shipped/melnev.keras has not been trained yet.
+Skipped while model/shipped/melnev.keras has not been trained yet; the check that
+`melnev evaluate` reproduces the card's test figures also needs `../shared`.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,8 @@ from model.card import card_path_for, file_sha256
 from model.cli import main as cli_main
 from model.loader import LoadedModel, default_model_path, load_model
 from model.predictor import Predictor
-from tests.conftest import REPO_ROOT, synthetic_lesion
+from tests.conftest import REPO_ROOT, SHARED_DATA, shared_data_available, synthetic_lesion
+from training.evaluate import main as evaluate_main
 
 EXAMPLE = REPO_ROOT / "notebooks" / "example_lesion.jpg"
 SOURCES = ("HAM10000", "ISIC2017")
@@ -110,3 +113,22 @@ def test_predict_uses_the_shipped_model_by_default(
     assert 0.0 <= result["melanoma_probability"] <= 1.0
     assert result["risk_level"] in {"low", "moderate", "high"}
     assert result["model_version"] == shipped.card.model_version
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shared_data_available(), reason="needs ../shared/data/dermoscopy")
+def test_evaluate_reproduces_the_cards_test_metrics(shipped: LoadedModel, tmp_path: Path) -> None:
+    split_file = default_model_path().parent / "split.csv"
+    arguments = ["--data", str(SHARED_DATA), "--split-file", str(split_file), "--split", "test"]
+
+    assert evaluate_main([*arguments, "--out", str(tmp_path)]) == 0
+
+    measured = json.loads((tmp_path / "metrics.json").read_text())["metrics"]
+    recorded = shipped.card.metrics["test"]
+    for name in ("overall", *SOURCES):
+        assert measured[name]["n"] == recorded[name]["n"], name
+        assert measured[name]["roc_auc"] == pytest.approx(recorded[name]["roc_auc"], abs=1e-3)
+        for threshold in ("screening", "balanced"):
+            assert measured[name][threshold]["sensitivity"] == pytest.approx(
+                recorded[name][threshold]["sensitivity"], abs=0.01
+            ), (name, threshold)

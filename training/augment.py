@@ -79,11 +79,17 @@ class RandomVignette(layers.Layer):
         return images * mask
 
 
-def build_augmenter(seed: int = 0) -> keras.Sequential:
+def build_augmenter(
+    seed: int = 0, *, saturation: tuple[float, float] = (0.1, 0.7), hue: float = 0.08
+) -> keras.Sequential:
     """Return the training augmentation pipeline (identity when `training=False`).
 
     Args:
         seed: Seed of every random layer.
+        saturation: `keras.layers.RandomSaturation` factor range (0.5 keeps the
+            colours, 0 is grey); the default reaches near-grey because colour
+            differs more between clinics than between lesions.
+        hue: `keras.layers.RandomHue` factor.
 
     Returns:
         A `keras.Sequential` mapping float 0-255 image batches to augmented batches.
@@ -98,9 +104,8 @@ def build_augmenter(seed: int = 0) -> keras.Sequential:
             layers.RandomZoom((-0.3, 0.1), (-0.3, 0.1), fill_mode="reflect", seed=seed + 2),
             layers.RandomBrightness(0.2, value_range=value_range, seed=seed + 3),
             layers.RandomContrast(0.3, value_range=value_range, seed=seed + 4),
-            # Down to near-grey: colour differs more between clinics than lesions do.
-            layers.RandomSaturation((0.1, 0.7), value_range=value_range, seed=seed + 5),
-            layers.RandomHue(0.08, value_range=value_range, seed=seed + 6),
+            layers.RandomSaturation(saturation, value_range=value_range, seed=seed + 5),
+            layers.RandomHue(hue, value_range=value_range, seed=seed + 6),
             RandomChannelGain(0.12, seed=seed + 7),
             RandomResolutionLoss(0.3, seed=seed + 8),
             RandomVignette(0.25, seed=seed + 9),

@@ -13,11 +13,18 @@ from training.augment import build_augmenter
 class _AugmentedBatches(keras.utils.PyDataset):
     """Shuffled, augmented NumPy batches for Keras backends without tf.data (JAX, torch)."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int) -> None:
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        batch_size: int,
+        seed: int,
+        augmenter: keras.Sequential,
+    ) -> None:
         super().__init__()
         self.images, self.labels, self.batch_size = images, labels, batch_size
         self.rng = np.random.default_rng(seed)
-        self.augmenter = build_augmenter(seed)
+        self.augmenter = augmenter
         self.order = self.rng.permutation(len(images))
 
     def __len__(self) -> int:
@@ -32,18 +39,25 @@ class _AugmentedBatches(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(self.images))
 
 
-def make_training_input(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int) -> Any:
+def make_training_input(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    seed: int,
+    augmenter: keras.Sequential | None = None,
+) -> Any:
     """Return an infinite-per-epoch shuffled, augmented input for `model.fit`.
 
     On the TensorFlow backend this is a parallel `tf.data` pipeline (augmentation
     runs in `map` with `AUTOTUNE` parallelism and prefetching); on other backends
     a `keras.utils.PyDataset` applying the same augmentation layers.
+    `augmenter` defaults to `build_augmenter(seed)`.
     """
+    augmenter = augmenter or build_augmenter(seed)
     if keras.backend.backend() != "tensorflow":
-        return _AugmentedBatches(images, labels, batch_size, seed)
+        return _AugmentedBatches(images, labels, batch_size, seed, augmenter)
     import tensorflow as tf
 
-    augmenter = build_augmenter(seed)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)

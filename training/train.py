@@ -37,6 +37,7 @@ from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
 from preprocessing.pipeline import PreprocessConfig
+from training.augment import build_augmenter
 from training.cache import preprocess_records
 from training.calibration import choose_thresholds, fit_platt
 from training.data import MELANOMA, Record, read_dataset
@@ -78,6 +79,8 @@ class TrainConfig:
     )
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
+    saturation: tuple[float, ...] = (0.1, 0.7)  # RandomSaturation range (0.5: unchanged)
+    hue: float = 0.08
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
@@ -96,7 +99,7 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, tuple):
-            kind = int if field.name == "widths" else str
+            kind = {"widths": int, "saturation": float}.get(field.name, str)
             parser.add_argument(flag, nargs="*", type=kind, default=default)
         elif field.name in ("export", "split_file", "cache_dir"):
             parser.add_argument(flag, type=Path, default=default)
@@ -104,6 +107,8 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
             parser.add_argument(flag, type=type(default), default=default)
     values = vars(parser.parse_args(argv))
     values = {key: tuple(v) if isinstance(v, list) else v for key, v in values.items()}
+    if len(values["saturation"]) != 2:
+        parser.error(f"--saturation takes two numbers. Received: {values['saturation']}")
     return TrainConfig(**values)
 
 
@@ -210,7 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     positives = float(y_train.mean())
     class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}
-    train_input = make_training_input(x_train, y_train, config.batch_size, config.seed)
+    augmenter = build_augmenter(
+        config.seed, saturation=(config.saturation[0], config.saturation[1]), hue=config.hue
+    )
+    train_input = make_training_input(
+        x_train, y_train, config.batch_size, config.seed, augmenter=augmenter
+    )
     history = model.fit(
         train_input,
         validation_data=(x_val.astype(np.float32), y_val),

@@ -1,0 +1,44 @@
+"""`melnev train` flags map one to one onto `TrainConfig` fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.train import TrainConfig, parse_config
+
+
+def test_defaults_are_the_dataclass_defaults() -> None:
+    assert parse_config([]) == TrainConfig()
+
+
+def test_flags_of_every_kind_are_parsed() -> None:
+    config = parse_config(
+        [
+            "--epochs", "3",
+            "--learning-rate", "0.001",
+            "--no-hair-removal",
+            "--widths", "8", "16",
+            "--saturation", "0.3", "0.7",
+            "--train-sources", "HAM10000",
+            "--split-file", "runs/x/split.csv",
+            "--center-fraction", "0.9",
+        ]
+    )  # fmt: skip
+
+    assert config.epochs == 3
+    assert config.learning_rate == pytest.approx(0.001)
+    assert config.hair_removal is False
+    assert config.widths == (8, 16)
+    assert config.saturation == (0.3, 0.7)
+    assert config.train_sources == ("HAM10000",)
+    assert config.split_file == Path("runs/x/split.csv")
+    assert config.center_fraction == pytest.approx(0.9)
+
+
+def test_saturation_needs_two_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_config(["--saturation", "0.3"])
+
+    assert "--saturation takes two numbers" in capsys.readouterr().err

@@ -79,8 +79,8 @@ class TrainConfig:
     )
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
-    saturation: tuple[float, ...] = (0.1, 0.7)  # RandomSaturation range (0.5: unchanged)
-    hue: float = 0.08
+    saturation: tuple[float, ...] = (0.3, 0.7)  # RandomSaturation range (0.5: unchanged)
+    hue: float = 0.06
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3

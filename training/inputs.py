@@ -53,7 +53,8 @@ def make_training_input(
     a `keras.utils.PyDataset` applying the same augmentation layers.
     `augmenter` defaults to `build_augmenter(seed)`.
     """
-    augmenter = augmenter or build_augmenter(seed)
+    if augmenter is None:
+        augmenter = build_augmenter(seed)
     if keras.backend.backend() != "tensorflow":
         return _AugmentedBatches(images, labels, batch_size, seed, augmenter)
     import tensorflow as tf

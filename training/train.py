@@ -74,9 +74,7 @@ class TrainConfig:
     learning_rate: float = 5e-4
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
-    ema_epochs: float = (
-        1.0  # validate, keep and ship weights averaged over ~this many epochs (0: off)
-    )
+    ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
     saturation: tuple[float, ...] = (0.3, 0.7)  # RandomSaturation range (0.5: unchanged)

@@ -79,6 +79,7 @@ class TrainConfig:
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
     saturation: tuple[float, ...] = (0.3, 0.7)  # RandomSaturation range (0.5: unchanged)
     hue: float = 0.06
+    zoom: tuple[float, ...] = (-0.3, 0.1)  # RandomZoom range (negative zooms in)
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
@@ -97,7 +98,7 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, tuple):
-            kind = {"widths": int, "saturation": float}.get(field.name, str)
+            kind = {"widths": int, "saturation": float, "zoom": float}.get(field.name, str)
             parser.add_argument(flag, nargs="*", type=kind, default=default)
         elif field.name in ("export", "split_file", "cache_dir"):
             parser.add_argument(flag, type=Path, default=default)
@@ -105,8 +106,9 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
             parser.add_argument(flag, type=type(default), default=default)
     values = vars(parser.parse_args(argv))
     values = {key: tuple(v) if isinstance(v, list) else v for key, v in values.items()}
-    if len(values["saturation"]) != 2:
-        parser.error(f"--saturation takes two numbers. Received: {values['saturation']}")
+    for name in ("saturation", "zoom"):
+        if len(values[name]) != 2:
+            parser.error(f"--{name} takes two numbers. Received: {values[name]}")
     return TrainConfig(**values)
 
 
@@ -214,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     positives = float(y_train.mean())
     class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}
     augmenter = build_augmenter(
-        config.seed, saturation=(config.saturation[0], config.saturation[1]), hue=config.hue
+        config.seed,
+        saturation=(config.saturation[0], config.saturation[1]),
+        hue=config.hue,
+        zoom=(config.zoom[0], config.zoom[1]),
     )
     train_input = make_training_input(
         x_train, y_train, config.batch_size, config.seed, augmenter=augmenter

@@ -24,6 +24,7 @@ def test_flags_of_every_kind_are_parsed() -> None:
             "--train-sources", "HAM10000",
             "--split-file", "runs/x/split.csv",
             "--center-fraction", "0.9",
+            "--zoom", "-0.5", "0.2",
         ]
     )  # fmt: skip
 
@@ -35,10 +36,12 @@ def test_flags_of_every_kind_are_parsed() -> None:
     assert config.train_sources == ("HAM10000",)
     assert config.split_file == Path("runs/x/split.csv")
     assert config.center_fraction == pytest.approx(0.9)
+    assert config.zoom == (-0.5, 0.2)
 
 
-def test_saturation_needs_two_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flag", ["--saturation", "--zoom"])
+def test_ranges_need_two_numbers(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        parse_config(["--saturation", "0.3"])
+        parse_config([flag, "0.3"])
 
-    assert "--saturation takes two numbers" in capsys.readouterr().err
+    assert f"{flag} takes two numbers" in capsys.readouterr().err

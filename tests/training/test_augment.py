@@ -1,0 +1,65 @@
+"""Training augmentation and the input pipeline that carries per-image weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from training.augment import build_augmenter
+from training.inputs import make_training_input
+
+
+def centred_square(batch: int = 8, size: int = 64, side: int = 16) -> np.ndarray:
+    images = np.zeros((batch, size, size, 3), np.float32)
+    start = (size - side) // 2
+    images[:, start : start + side, start : start + side] = 255.0
+    return images
+
+
+def bright_fraction(images: np.ndarray) -> float:
+    return float((np.asarray(images).mean(axis=-1) > 127).mean())
+
+
+def test_inference_mode_is_the_identity() -> None:
+    images = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype(np.float32)
+    augmented = build_augmenter(0)(images, training=False)
+    np.testing.assert_array_equal(np.asarray(augmented), images)
+
+
+def test_training_mode_changes_images_and_keeps_shape_and_range() -> None:
+    images = np.random.default_rng(0).uniform(0, 255, (8, 32, 32, 3)).astype(np.float32)
+    augmented = np.asarray(build_augmenter(0)(images, training=True))
+    assert augmented.shape == images.shape
+    assert augmented.min() >= 0.0 and augmented.max() <= 255.0
+    assert not np.allclose(augmented, images)
+
+
+def test_zoom_range_sets_how_much_the_lesion_is_enlarged() -> None:
+    images = centred_square()
+    unzoomed = bright_fraction(build_augmenter(0, zoom=(0.0, 0.0))(images, training=True))
+    zoomed = bright_fraction(build_augmenter(0, zoom=(-0.5, -0.5))(images, training=True))
+    # A 16 px square covers 1/16 of a 64 px frame; showing half the side makes it 1/4.
+    assert unzoomed == pytest.approx(1 / 16, abs=0.02)
+    assert zoomed == pytest.approx(1 / 4, abs=0.05)
+
+
+def test_training_input_shuffles_and_keeps_each_label_with_its_image() -> None:
+    count = 10
+    images = np.arange(count, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 4, 3), np.uint8)
+    labels = np.arange(count, dtype=np.float32)
+    batches = make_training_input(images, labels, 4, seed=1, augmenter=_Identity())
+    seen = []
+    for batch_images, batch_labels in batches:
+        np.testing.assert_array_equal(np.asarray(batch_images)[:, 0, 0, 0], batch_labels)
+        seen.extend(np.asarray(batch_labels).tolist())
+    assert sorted(seen) == labels.tolist()
+    assert seen != labels.tolist()  # shuffled
+
+
+class _Identity:
+    """An augmenter that changes nothing, so pipeline order can be checked exactly."""
+
+    def __call__(self, images: Any, training: bool = True) -> Any:
+        return images

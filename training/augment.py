@@ -79,12 +79,18 @@ class RandomVignette(layers.Layer):
         return images * mask
 
 
+# The shipped recipe's ranges; `training.train.TrainConfig` takes its defaults from here.
+SATURATION = (0.3, 0.7)
+HUE = 0.06
+ZOOM = (-0.3, 0.1)
+
+
 def build_augmenter(
     seed: int = 0,
     *,
-    saturation: tuple[float, float] = (0.3, 0.7),
-    hue: float = 0.06,
-    zoom: tuple[float, float] = (-0.3, 0.1),
+    saturation: tuple[float, float] = SATURATION,
+    hue: float = HUE,
+    zoom: tuple[float, float] = ZOOM,
 ) -> keras.Sequential:
     """Return the training augmentation pipeline (identity when `training=False`).
 

@@ -37,7 +37,7 @@ from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
 from preprocessing.pipeline import PreprocessConfig
-from training.augment import build_augmenter
+from training import augment
 from training.cache import preprocess_records
 from training.calibration import choose_thresholds, fit_platt
 from training.data import MELANOMA, Record, read_dataset
@@ -77,9 +77,9 @@ class TrainConfig:
     ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
-    saturation: tuple[float, ...] = (0.3, 0.7)  # RandomSaturation range (0.5: unchanged)
-    hue: float = 0.06
-    zoom: tuple[float, ...] = (-0.3, 0.1)  # RandomZoom range (negative zooms in)
+    saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
+    hue: float = augment.HUE
+    zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
     hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
@@ -98,7 +98,7 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         if isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, tuple):
-            kind = {"widths": int, "saturation": float, "zoom": float}.get(field.name, str)
+            kind = type(default[0]) if default else str
             parser.add_argument(flag, nargs="*", type=kind, default=default)
         elif field.name in ("export", "split_file", "cache_dir"):
             parser.add_argument(flag, type=Path, default=default)
@@ -215,11 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     positives = float(y_train.mean())
     class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}
-    augmenter = build_augmenter(
-        config.seed,
-        saturation=(config.saturation[0], config.saturation[1]),
-        hue=config.hue,
-        zoom=(config.zoom[0], config.zoom[1]),
+    augmenter = augment.build_augmenter(
+        config.seed, saturation=config.saturation, hue=config.hue, zoom=config.zoom
     )
     train_input = make_training_input(
         x_train, y_train, config.batch_size, config.seed, augmenter=augmenter

@@ -1,4 +1,4 @@
-"""Training augmentation and the input pipeline that carries per-image weights."""
+"""Training augmentation and the shuffled input pipeline that feeds it."""
 
 from __future__ import annotations
 

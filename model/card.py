@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from model.test_time import check_views
 from preprocessing.pipeline import PreprocessConfig
 
 CARD_SUFFIX = ".card.json"
@@ -58,6 +59,7 @@ class ModelCard:
     preprocessing: PreprocessConfig
     thresholds: Thresholds
     calibration: Calibration = dataclasses.field(default_factory=Calibration)
+    test_time_views: int = 1  # flips/rotations averaged per photo (model.test_time)
     training: dict[str, Any] = dataclasses.field(default_factory=dict)
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     limitations: list[str] = dataclasses.field(default_factory=list)
@@ -78,6 +80,7 @@ class ModelCard:
             values["preprocessing"] = PreprocessConfig.from_dict(values["preprocessing"])
             values["thresholds"] = Thresholds(**values["thresholds"])
             values["calibration"] = Calibration(**values.get("calibration", {}))
+            check_views(values.get("test_time_views", 1))
             return cls(**values)
         except ModelCardError:
             raise

@@ -20,6 +20,7 @@ def export_model(
     preprocessing: PreprocessConfig,
     thresholds: Thresholds,
     calibration: Calibration | None = None,
+    test_time_views: int = 1,
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
     limitations: list[str] | None = None,
@@ -33,6 +34,9 @@ def export_model(
         preprocessing: The configuration the model was trained with.
         thresholds: Decision thresholds on the calibrated probability.
         calibration: Calibration parameters (identity when None).
+        test_time_views: Flips/rotations the model is averaged over when serving
+            (`model.test_time`); the calibration and thresholds must have been
+            fitted on logits averaged the same way.
         training: Training data, split and command summary.
         metrics: Evaluation metrics.
         limitations: Known limitations, in plain words.
@@ -65,6 +69,7 @@ def export_model(
         preprocessing=preprocessing,
         thresholds=thresholds,
         calibration=calibration or Calibration(),
+        test_time_views=test_time_views,
         training=training or {},
         metrics=metrics or {},
         limitations=limitations or [],

@@ -11,6 +11,7 @@ import numpy as np
 
 from model.card import Calibration, ModelCard, Thresholds
 from model.loader import LoadedModel
+from model.test_time import average_views, dihedral_views
 from preprocessing.pipeline import preprocess
 
 
@@ -99,12 +100,22 @@ class Predictor:
         return preprocess(image, self.card.preprocessing)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
-        """Return raw logits for a preprocessed uint8 batch of shape (N, S, S, 3)."""
+        """Return raw logits for a preprocessed uint8 batch of shape (N, S, S, 3).
+
+        Each logit is averaged over the card's `test_time_views` flips and rotations.
+        """
+        views = self.card.test_time_views
+        step = max(1, self.max_batch_size // views)
         outputs = [
-            self._forward(self._to_tensor(batch[start : start + self.max_batch_size])).numpy()
-            for start in range(0, len(batch), self.max_batch_size)
+            average_views(
+                self._forward(self._to_tensor(dihedral_views(batch[start : start + step], views)))
+                .numpy()
+                .reshape(-1),
+                views,
+            )
+            for start in range(0, len(batch), step)
         ]
-        return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0)
+        return np.concatenate(outputs) if outputs else np.zeros(0)
 
     def predict_batch(self, batch: np.ndarray) -> list[Prediction]:
         """Predict on already preprocessed images (N, S, S, 3) uint8."""

@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="test", help="which split of --split-file to use")
     parser.add_argument("--out", type=Path, default=Path("runs/evaluation"))
     parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument(
+        "--test-time-views",
+        type=int,
+        default=None,
+        help="flips/rotations averaged per image (default: the card's; its calibration "
+        "was fitted for that number)",
+    )
     return parser
 
 
@@ -63,12 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     records = [r for r, k in zip(records, keep, strict=True) if k]
     labels = np.array([r.label for r in records])
     sources = [r.source for r in records]
-    probabilities = calibrate(predict_logits(loaded.model, images), card.calibration)
+    views = card.test_time_views if args.test_time_views is None else args.test_time_views
+    logits = predict_logits(loaded.model, images, views=views)
+    probabilities = calibrate(logits, card.calibration)
     metrics = metrics_by_source(labels, probabilities, sources, card.thresholds)
     result = {
         "model_version": card.model_version,
         "data": report.summary(),
         "split": args.split if args.split_file else "all",
+        "test_time_views": views,
         "metrics": metrics,
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from model.test_time import average_views, check_views, dihedral_views
 from training.augment import build_augmenter
 
 
@@ -69,12 +70,24 @@ def make_training_input(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def predict_logits(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Return the model's logits for a uint8 image array, in inference mode."""
+def predict_logits(
+    model: keras.Model, images: np.ndarray, batch_size: int = 256, views: int = 1
+) -> np.ndarray:
+    """Return the model's logits for a uint8 image array, in inference mode.
+
+    With `views` > 1 each image's logit is the mean over that many flips and
+    rotations (`model.test_time`), as the card's `test_time_views` asks at serving.
+    """
+    step = max(1, batch_size // check_views(views))
     outputs = [
-        keras.ops.convert_to_numpy(
-            model(images[i : i + batch_size].astype(np.float32), training=False)
+        average_views(
+            keras.ops.convert_to_numpy(
+                model(
+                    dihedral_views(images[i : i + step], views).astype(np.float32), training=False
+                )
+            ),
+            views,
         )
-        for i in range(0, len(images), batch_size)
+        for i in range(0, len(images), step)
     ]
-    return np.concatenate(outputs).reshape(-1) if outputs else np.zeros(0, np.float32)
+    return np.concatenate(outputs) if outputs else np.zeros(0, np.float64)

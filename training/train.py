@@ -77,6 +77,7 @@ class TrainConfig:
     ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
+    test_time_views: int = 8  # flips/rotations averaged per image when evaluating and serving
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
@@ -86,7 +87,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.1.0"
+    model_version: str = "2.3.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:
@@ -235,7 +236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_training_curves(history.history, config.out / "training_curves.png")
 
     # ---- calibration and thresholds on validation ---------------------------------------
-    logits = {name: predict_logits(model, images) for name, (images, _) in arrays.items()}
+    # Calibration, thresholds and metrics see the logits that serving will compute.
+    logits = {
+        name: predict_logits(model, images, views=config.test_time_views)
+        for name, (images, _) in arrays.items()
+    }
     calibration = fit_platt(logits["val"], y_val)
     thresholds = choose_thresholds(
         y_val, calibrate(logits["val"], calibration), min_sensitivity=config.screening_sensitivity
@@ -280,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         preprocessing=preprocessing,
         thresholds=thresholds,
         calibration=calibration,
+        test_time_views=config.test_time_views,
         training=training_summary,
         metrics=metrics,
         limitations=LIMITATIONS,

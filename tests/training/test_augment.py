@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 import pytest
 
@@ -63,3 +64,30 @@ class _Identity:
 
     def __call__(self, images: Any, training: bool = True) -> Any:
         return images
+
+
+def test_numpy_batches_on_other_backends_keep_labels_and_reshuffle_each_epoch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # JAX and torch have no tf.data: `melnev train` with KERAS_BACKEND=jax (GPU runs)
+    # is fed by a keras.utils.PyDataset instead, which must behave the same way.
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    count = 10
+    images = np.arange(count, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 4, 3), np.uint8)
+    labels = np.arange(count, dtype=np.float32)
+    batches = make_training_input(images, labels, 4, seed=1, augmenter=_Identity())
+    assert isinstance(batches, keras.utils.PyDataset)
+    assert len(batches) == 3
+
+    def one_epoch() -> list[float]:
+        seen: list[float] = []
+        for index in range(len(batches)):
+            batch_images, batch_labels = batches[index]
+            np.testing.assert_array_equal(np.asarray(batch_images)[:, 0, 0, 0], batch_labels)
+            seen.extend(np.asarray(batch_labels).tolist())
+        batches.on_epoch_end()
+        return seen
+
+    first, second = one_epoch(), one_epoch()
+    assert sorted(first) == sorted(second) == labels.tolist()
+    assert first != labels.tolist() and second != first  # shuffled, anew each epoch

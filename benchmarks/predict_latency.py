@@ -3,7 +3,7 @@
 Measures, for one photo at a time (what the bot does per message):
 
 * MelNev: decode_image (reduced-scale JPEG) + assess_quality + preprocess +
-  Predictor (one compiled call);
+  Predictor (one compiled call over the card's test-time views);
 * naive: keras.utils.load_img(path, target_size=...) from a file at full size,
   then model.predict(array[None]) (what the seed projects do);
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import functools
 import io
 import os
@@ -175,10 +176,17 @@ def main() -> None:
         predict_only = p50_p95(
             timings(functools.partial(predictor.predict_batch, batch), args.runs * 3)
         )
+        one_view = Predictor(
+            dataclasses.replace(loaded, card=dataclasses.replace(loaded.card, test_time_views=1))
+        )
+        single_view = p50_p95(
+            timings(functools.partial(one_view.predict_batch, batch), args.runs * 3)
+        )
         print()
         print(
-            f"predict step alone (1 image): p50 {predict_only[0]:.1f} ms, "
-            f"p95 {predict_only[1]:.1f} ms"
+            f"predict step alone (1 image, {loaded.card.test_time_views} test-time views): "
+            f"p50 {predict_only[0]:.1f} ms, p95 {predict_only[1]:.1f} ms; "
+            f"1 view: p50 {single_view[0]:.1f} ms ({predict_only[0] / single_view[0]:.1f}x)"
         )
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS: {peak_mib:.0f} MiB")

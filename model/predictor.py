@@ -70,7 +70,9 @@ class Predictor:
 
     The forward pass is one `tf.function` with a fixed input signature, traced
     once, instead of `model.predict` per image (which rebuilds a data pipeline on
-    every call). Safe to call from several threads.
+    every call). Each image is answered as the mean logit over the card's
+    `test_time_views` rotations, so `max_batch_size` counts views, not photos.
+    Safe to call from several threads.
     """
 
     def __init__(self, loaded: LoadedModel, *, max_batch_size: int = 32) -> None:

@@ -1,0 +1,93 @@
+"""How often does turning or mirroring a photo change the model's risk level?
+
+For each test-split photo the model is run on its 8 flips and rotations
+(`model.test_time.dihedral_views`). Printed, side by side:
+
+* one view (no test-time augmentation): how often turning by 90 degrees, mirroring,
+  or any of the 8 views changes the risk level (low / moderate / high);
+* the card's averaging over the 4 rotations: how often mirroring changes it
+  (turning cannot, by construction).
+
+Needs the shared dermoscopy data beside the repository.
+
+Usage:
+    python benchmarks/rotation_consistency.py [--model PATH] [--split-file CSV] [--split test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from model.card import ModelCard  # noqa: E402
+from model.loader import load_model  # noqa: E402
+from model.predictor import calibrate  # noqa: E402
+from model.test_time import MAX_VIEWS, dihedral_views  # noqa: E402
+from training.cache import preprocess_records  # noqa: E402
+from training.data import read_dataset  # noqa: E402
+from training.inputs import predict_logits  # noqa: E402
+from training.split import read_split  # noqa: E402
+
+SHARED_DATA = Path(
+    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
+)
+
+
+def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
+    """Return 0 (low), 1 (moderate) or 2 (high) per logit, with the card's thresholds."""
+    probabilities = calibrate(logits, card.calibration)
+    low, high = sorted((card.thresholds.screening, card.thresholds.balanced))
+    return (probabilities >= low).astype(int) + (probabilities >= high).astype(int)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument(
+        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
+    )
+    parser.add_argument("--split", default="test")
+    args = parser.parse_args()
+    if not (SHARED_DATA / "labels.csv").is_file():
+        print(f"shared data not found at {SHARED_DATA}: nothing to measure")
+        return 1
+    loaded = load_model(args.model)
+    card = loaded.card
+    assignment = read_split(args.split_file)
+    records = [
+        r for r in read_dataset(SHARED_DATA).records if assignment.get(r.image_id) == args.split
+    ]
+    images, _ = preprocess_records(records, card.preprocessing, description=args.split)
+    by_view = predict_logits(loaded.model, dihedral_views(images, MAX_VIEWS))
+    by_view = by_view.reshape(-1, MAX_VIEWS).T  # (view, image); views 4-7 are mirrored
+    levels = risk_levels(by_view, card)
+    rotations = risk_levels(by_view[:4].mean(axis=0), card)
+    mirrored_rotations = risk_levels(by_view[4:].mean(axis=0), card)
+    print(f"model {card.model_version}, {len(images)} {args.split} photos")
+    print("share of photos whose risk level changes when the photo is ...")
+    print(f"{'':<26} {'turned 90':>10} {'mirrored':>10} {'any of 8':>10}")
+    print(
+        f"{'one view':<26} {np.mean(levels[0] != levels[1]):>10.3f} "
+        f"{np.mean(levels[0] != levels[4]):>10.3f} "
+        f"{np.mean(levels.min(axis=0) != levels.max(axis=0)):>10.3f}"
+    )
+    turned_rotations = risk_levels(by_view[[1, 2, 3, 0]].mean(axis=0), card)  # its 4 rotations
+    print(
+        f"{'4 rotations averaged':<26} {np.mean(rotations != turned_rotations):>10.3f} "
+        f"{np.mean(rotations != mirrored_rotations):>10.3f} {'':>10}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,8 +5,8 @@ For each test-split photo the model is run on its 8 flips and rotations
 
 * one view (no test-time augmentation): how often turning by 90 degrees, mirroring,
   or any of the 8 views changes the risk level (low / moderate / high);
-* the card's averaging over the 4 rotations: how often mirroring changes it
-  (turning cannot, by construction).
+* averaging over the 4 rotations (as model 2.3.0's card asks): how often mirroring
+  changes it (turning cannot, by construction: printed as a sanity check).
 
 Needs the shared dermoscopy data beside the repository.
 
@@ -81,7 +81,9 @@ def main() -> int:
         f"{np.mean(levels[0] != levels[4]):>10.3f} "
         f"{np.mean(levels.min(axis=0) != levels.max(axis=0)):>10.3f}"
     )
-    turned_rotations = risk_levels(by_view[[1, 2, 3, 0]].mean(axis=0), card)  # its 4 rotations
+    # A turned photo's 4 rotations are the same 4 views in another order: a sanity check
+    # that summation order does not move any answer across a threshold.
+    turned_rotations = risk_levels(by_view[[1, 2, 3, 0]].mean(axis=0), card)
     print(
         f"{'4 rotations averaged':<26} {np.mean(rotations != turned_rotations):>10.3f} "
         f"{np.mean(rotations != mirrored_rotations):>10.3f} {'':>10}"

@@ -66,6 +66,12 @@ class ModelCard:
     created: str = ""
     format_version: int = FORMAT_VERSION
 
+    def __post_init__(self) -> None:
+        try:
+            check_views(self.test_time_views)
+        except ValueError as error:
+            raise ModelCardError(f"Bad `test_time_views` in the model card: {error}") from error
+
     def to_dict(self) -> dict[str, Any]:
         """Return the card as a JSON-serialisable dict."""
         values = dataclasses.asdict(self)
@@ -80,7 +86,6 @@ class ModelCard:
             values["preprocessing"] = PreprocessConfig.from_dict(values["preprocessing"])
             values["thresholds"] = Thresholds(**values["thresholds"])
             values["calibration"] = Calibration(**values.get("calibration", {}))
-            check_views(values.get("test_time_views", 1))
             return cls(**values)
         except ModelCardError:
             raise

@@ -71,8 +71,9 @@ class Predictor:
     The forward pass is one `tf.function` with a fixed input signature, traced
     once, instead of `model.predict` per image (which rebuilds a data pipeline on
     every call). Each image is answered as the mean logit over the card's
-    `test_time_views` rotations, so `max_batch_size` counts views, not photos.
-    Safe to call from several threads.
+    `test_time_views` turns of it (`model.test_time`); a forward pass holds
+    `max_batch_size // test_time_views` photos (at least one). Safe to call from
+    several threads.
     """
 
     def __init__(self, loaded: LoadedModel, *, max_batch_size: int = 32) -> None:

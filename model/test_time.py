@@ -17,29 +17,37 @@ import numpy as np
 MAX_VIEWS = 8
 """The dihedral group of the square: 4 rotations, each also mirrored."""
 
+VIEW_COUNTS = (1, 4, 8)
+"""Allowed view counts: none, the 4 rotations, or rotations and mirror images. Other
+counts would average an incomplete set of turns and be invariant to nothing."""
+
 
 def check_views(views: int) -> int:
-    """Return `views` if it is a valid number of views (1 = no augmentation) else raise.
+    """Check a number of test-time views.
+
+    Args:
+        views: 1 (no averaging), 4 (the rotations) or 8 (rotations and mirror images).
+
+    Returns:
+        `views`, unchanged.
 
     Raises:
-        ValueError: Unless 1 <= views <= 8.
+        ValueError: For any other value.
     """
-    if not isinstance(views, int) or isinstance(views, bool) or not 1 <= views <= MAX_VIEWS:
-        raise ValueError(
-            f"`views` must be an integer in [1, {MAX_VIEWS}]. Received: views={views!r}"
-        )
+    if isinstance(views, bool) or views not in VIEW_COUNTS:
+        raise ValueError(f"`views` must be one of {VIEW_COUNTS}. Received: views={views!r}")
     return views
 
 
 def dihedral_views(images: np.ndarray, views: int) -> np.ndarray:
-    """Expand a batch into its flipped/rotated views, image by image.
+    """Expand a batch into its rotated (and mirrored) views, image by image.
 
     View k is the image rotated by k * 90 degrees (k mod 4), mirrored left-right
     for k >= 4; view 0 is the image itself.
 
     Args:
         images: Batch of shape (N, S, S, C).
-        views: How many of the eight views to take (1 returns the batch unchanged).
+        views: 1 (the batch unchanged), 4 (the rotations) or 8 (also mirrored).
 
     Returns:
         Array of shape (N * views, S, S, C): rows i * views ... i * views + views - 1
@@ -56,6 +64,14 @@ def dihedral_views(images: np.ndarray, views: int) -> np.ndarray:
 
 
 def average_views(logits: np.ndarray, views: int) -> np.ndarray:
-    """Average per-view logits from `dihedral_views` back to one logit per image."""
+    """Average per-view logits back to one logit per image.
+
+    Args:
+        logits: One logit per row of `dihedral_views(images, views)`.
+        views: The `views` that expanded the batch.
+
+    Returns:
+        float64 array with one mean logit per image, in the images' order.
+    """
     check_views(views)
     return np.asarray(logits, dtype=np.float64).reshape(-1, views).mean(axis=1)

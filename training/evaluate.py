@@ -20,6 +20,7 @@ import numpy as np
 
 from model.loader import load_model
 from model.predictor import calibrate
+from model.test_time import check_views
 from training.cache import preprocess_records
 from training.data import LAYOUTS, read_dataset
 from training.figures import save_evaluation_figures
@@ -28,6 +29,13 @@ from training.metrics import metrics_by_source
 from training.split import read_split
 
 logger = logging.getLogger(__name__)
+
+
+def _views(text: str) -> int:
+    try:
+        return check_views(int(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument(
         "--test-time-views",
-        type=int,
+        type=_views,
         default=None,
         help="flips/rotations averaged per image (default: the card's; its calibration "
         "was fitted for that number)",

@@ -36,6 +36,7 @@ import numpy as np
 from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
+from model.test_time import check_views
 from preprocessing.pipeline import PreprocessConfig
 from training import augment
 from training.cache import preprocess_records
@@ -77,9 +78,8 @@ class TrainConfig:
     ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
     patience: int = 5
     screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
-    test_time_views: int = (
-        4  # rotations (8: also mirrored) averaged per image in evaluation and serving
-    )
+    # Turns of each image averaged in evaluation and serving: 4 rotations (8: also mirrored).
+    test_time_views: int = 4
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
@@ -112,6 +112,10 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for name in ("saturation", "zoom"):
         if len(values[name]) != 2:
             parser.error(f"--{name} takes two numbers. Received: {values[name]}")
+    try:
+        check_views(values["test_time_views"])
+    except ValueError as error:
+        parser.error(f"--test-time-views: {error}")
     return TrainConfig(**values)
 
 

@@ -56,7 +56,7 @@ def test_one_view_is_the_batch_unchanged_and_average_keeps_image_order() -> None
     np.testing.assert_allclose(average_views(logits, 4), [1.0, 2.0, 3.0])
 
 
-@pytest.mark.parametrize("views", [0, 9, -1, 2.5, True, "8"])
+@pytest.mark.parametrize("views", [0, 2, 3, 5, 7, 9, -1, 2.5, True, "8"])
 def test_invalid_view_counts_are_refused(views: object) -> None:
     with pytest.raises(ValueError, match="Received: views="):
         check_views(views)  # type: ignore[arg-type]
@@ -64,12 +64,12 @@ def test_invalid_view_counts_are_refused(views: object) -> None:
 
 @pytest.fixture(scope="module")
 def model_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
-    """The same small real model exported twice: without and with test-time views."""
+    """The same small real model exported with 1, 4 and 8 test-time views."""
     keras.utils.set_random_seed(1)
     model = build_model(32, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
     folder = tmp_path_factory.mktemp("tta_models")
     paths = {}
-    for views in (1, MAX_VIEWS):
+    for views in (1, 4, MAX_VIEWS):
         paths[views] = folder / f"views{views}.keras"
         export_model(
             model,
@@ -97,6 +97,10 @@ def test_served_answer_does_not_change_when_the_photo_is_turned(
     # ... with them the answer is the same however the dermatoscope was held.
     np.testing.assert_allclose(averaged.logits(turned), averaged.logits(batch), atol=1e-5)
     np.testing.assert_allclose(averaged.logits(mirrored), averaged.logits(batch), atol=1e-5)
+    # The 4 rotations (the shipped setting) answer turned photos alike, mirrored ones not.
+    rotations = Predictor(load_model(model_paths[4]), max_batch_size=8)
+    np.testing.assert_allclose(rotations.logits(turned), rotations.logits(batch), atol=1e-5)
+    assert np.abs(rotations.logits(mirrored) - rotations.logits(batch)).max() > 1e-3
     # The average of the eight plain answers, chunked (8 // 8 = 1 image per forward pass).
     by_view = plain.logits(dihedral_views(batch, MAX_VIEWS)).reshape(4, MAX_VIEWS).mean(axis=1)
     np.testing.assert_allclose(averaged.logits(batch), by_view, atol=1e-5)

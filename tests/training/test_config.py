@@ -45,3 +45,14 @@ def test_ranges_need_two_numbers(flag: str, capsys: pytest.CaptureFixture[str]) 
         parse_config([flag, "0.3"])
 
     assert f"{flag} takes two numbers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("views", ["0", "2", "9"])
+def test_test_time_views_must_be_a_whole_set_of_turns(
+    views: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert parse_config(["--test-time-views", "8"]).test_time_views == 8
+    with pytest.raises(SystemExit):
+        parse_config(["--test-time-views", views])
+
+    assert "--test-time-views" in capsys.readouterr().err

@@ -123,6 +123,7 @@ def test_card_records_thresholds_calibration_metrics_and_training(
     assert 0.0 <= card["thresholds"]["screening"] <= 1.0
     assert 0.0 <= card["thresholds"]["balanced"] <= 1.0
     assert card["calibration"]["method"] == "platt"
+    assert card["test_time_views"] == 4  # the 4 rotations, as serving will average them
     assert math.isfinite(card["calibration"]["slope"])
     assert math.isfinite(card["calibration"]["intercept"])
     assert {"val", "test"} <= set(card["metrics"])
@@ -222,6 +223,7 @@ def test_evaluate_reuses_the_split_and_writes_metrics(
 
     result = read_json(out / "metrics.json")
     assert result["split"] == "test"
+    assert result["test_time_views"] == 4  # the card's, like training's own test metrics
     assert set(result["metrics"]) == {"overall", *sources}
     test_rows = [row for row in read_split_rows(smoke_run) if row["split"] == "test"]
     assert result["metrics"]["overall"]["n"] == len(test_rows)

@@ -17,17 +17,16 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
-
-import numpy as np
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
+from tests.conftest import SHARED_DATA  # noqa: E402, I001
+
+import numpy as np  # noqa: E402
 
 from model.card import ModelCard  # noqa: E402
 from model.loader import load_model  # noqa: E402
@@ -37,10 +36,6 @@ from training.cache import preprocess_records  # noqa: E402
 from training.data import read_dataset  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.split import read_split  # noqa: E402
-
-SHARED_DATA = Path(
-    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
-)
 
 
 def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:

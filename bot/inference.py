@@ -76,7 +76,9 @@ class InferenceService:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="melnev-model")
         self._admitted = 0
         try:
-            self._gradcam: GradCam | None = GradCam(predictor.loaded.model)
+            self._gradcam: GradCam | None = GradCam(
+                predictor.loaded.model, views=predictor.card.test_time_views
+            )
         except ValueError:  # a model without the named last conv layer: no heatmaps
             self._gradcam = None
 

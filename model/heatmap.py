@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from model.architecture import LAST_CONV_LAYER
+from model.test_time import check_views, dihedral_views, turn_back
 from preprocessing.geometry import ResizeMode, make_square, resize
 
 DISPLAY_SIDE = 512
@@ -29,12 +30,18 @@ class GradCam:
     Args:
         model: A model with a layer named `layer_name` and a single logit output.
         layer_name: The convolutional activation to explain.
+        views: The card's `test_time_views`: the map is averaged over the same turns
+            of the image as the answer (each map turned back first), so a turned
+            photo gets the same map, turned.
 
     Raises:
-        ValueError: If the model has no layer called `layer_name`.
+        ValueError: If the model has no layer called `layer_name`, or for a bad `views`.
     """
 
-    def __init__(self, model: keras.Model, layer_name: str = LAST_CONV_LAYER) -> None:
+    def __init__(
+        self, model: keras.Model, layer_name: str = LAST_CONV_LAYER, *, views: int = 1
+    ) -> None:
+        self.views = check_views(views)
         try:
             layer = model.get_layer(layer_name)
         except ValueError as error:
@@ -64,15 +71,18 @@ class GradCam:
             raise ValueError(
                 f"`model_input` must have shape {expected}. Received: shape={model_input.shape}"
             )
-        batch = tf.constant(model_input[None].astype(np.float32))
+        batch = tf.constant(dihedral_views(model_input[None], self.views).astype(np.float32))
         activations = self._features(batch, training=False)
         with tf.GradientTape() as tape:
             tape.watch(activations)
-            target = self._head(activations, training=False)[:, 0]
+            # Views are independent samples, so the gradient of their sum is per view.
+            target = tf.reduce_sum(self._head(activations, training=False)[:, 0])
         gradients = tape.gradient(target, activations)
-        weights = tf.reduce_mean(gradients, axis=(1, 2))  # (1, channels)
-        cam = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))[0]
-        heat = cam.numpy().astype(np.float32)
+        weights = tf.reduce_mean(gradients, axis=(1, 2))  # (views, channels)
+        cams = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))
+        heat = np.mean(
+            [turn_back(view_cam, k) for k, view_cam in enumerate(cams.numpy())], axis=0
+        ).astype(np.float32)
         peak = float(heat.max())
         heat = heat / peak if peak > 0 else np.zeros_like(heat)
         return cv2.resize(heat, (self.input_size, self.input_size), interpolation=cv2.INTER_CUBIC)

@@ -63,6 +63,21 @@ def dihedral_views(images: np.ndarray, views: int) -> np.ndarray:
     return np.stack(stacked, axis=1).reshape(-1, *images.shape[1:])
 
 
+def turn_back(view: np.ndarray, k: int) -> np.ndarray:
+    """Undo view k of `dihedral_views` on one (S, S, ...) array, such as a heatmap.
+
+    Args:
+        view: An array in view k's orientation.
+        k: The view's index (0-7).
+
+    Returns:
+        The array in the original image's orientation.
+    """
+    if k >= 4:
+        view = view[:, ::-1]
+    return np.rot90(view, -(k % 4), axes=(0, 1))
+
+
 def average_views(logits: np.ndarray, views: int) -> np.ndarray:
     """Average per-view logits back to one logit per image.
 

@@ -87,3 +87,20 @@ def test_model_without_the_layer_is_refused() -> None:
     model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
     with pytest.raises(ValueError, match="last_conv"):
         GradCam(model)
+
+
+def test_averaged_map_turns_with_the_photo(tiny_model_path: Path) -> None:
+    from model.loader import load_model
+
+    model = load_model(tiny_model_path).model
+    model_input = np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    turned = np.ascontiguousarray(np.rot90(model_input))
+
+    one_view, four_views = GradCam(model), GradCam(model, views=4)
+
+    # One view explains each orientation on its own; averaging the 4 rotations (as the
+    # answer is averaged) gives a turned photo the same map, turned.
+    assert np.abs(one_view.cam(turned) - np.rot90(one_view.cam(model_input))).max() > 0.05
+    np.testing.assert_allclose(
+        four_views.cam(turned), np.rot90(four_views.cam(model_input)), atol=1e-4
+    )

@@ -15,7 +15,7 @@ from model.card import ModelCardError, Thresholds, card_path_for, load_card
 from model.export import export_model
 from model.loader import load_model
 from model.predictor import Predictor
-from model.test_time import MAX_VIEWS, average_views, check_views, dihedral_views
+from model.test_time import MAX_VIEWS, average_views, check_views, dihedral_views, turn_back
 from preprocessing.pipeline import PreprocessConfig
 from training.inputs import predict_logits
 
@@ -130,3 +130,9 @@ def test_card_records_views_and_old_cards_mean_one_view(model_paths: dict[int, P
     values["test_time_views"] = 1
     card_file.write_text(json.dumps(values))
     assert dataclasses.asdict(load_card(model_paths[1]))["test_time_views"] == 1
+
+
+def test_turn_back_undoes_every_view() -> None:
+    image = asymmetric_batch(1)[0]
+    for k, view in enumerate(dihedral_views(image[None], MAX_VIEWS)):
+        np.testing.assert_array_equal(turn_back(view, k), image)

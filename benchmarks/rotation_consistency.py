@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 from model.card import ModelCard  # noqa: E402
 from model.loader import load_model  # noqa: E402
-from model.predictor import calibrate  # noqa: E402
+from model.predictor import RiskLevel, calibrate, risk_level  # noqa: E402
 from model.test_time import MAX_VIEWS, dihedral_views  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
 from training.data import read_dataset  # noqa: E402
@@ -39,10 +39,10 @@ from training.split import read_split  # noqa: E402
 
 
 def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
-    """Return 0 (low), 1 (moderate) or 2 (high) per logit, with the card's thresholds."""
-    probabilities = calibrate(logits, card.calibration)
-    low, high = sorted((card.thresholds.screening, card.thresholds.balanced))
-    return (probabilities >= low).astype(int) + (probabilities >= high).astype(int)
+    """Return the served risk level of every logit as 0 (low), 1 or 2 (high), same shape."""
+    order = list(RiskLevel)
+    level = np.vectorize(lambda probability: order.index(risk_level(probability, card.thresholds)))
+    return level(calibrate(logits, card.calibration))
 
 
 def main() -> int:

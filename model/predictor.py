@@ -11,7 +11,7 @@ import numpy as np
 
 from model.card import Calibration, ModelCard, Thresholds
 from model.loader import LoadedModel
-from model.test_time import average_views, dihedral_views
+from model.test_time import averaged_logits
 from preprocessing.pipeline import preprocess
 
 
@@ -107,18 +107,12 @@ class Predictor:
 
         Each logit is averaged over the card's `test_time_views` flips and rotations.
         """
-        views = self.card.test_time_views
-        step = max(1, self.max_batch_size // views)
-        outputs = [
-            average_views(
-                self._forward(self._to_tensor(dihedral_views(batch[start : start + step], views)))
-                .numpy()
-                .reshape(-1),
-                views,
-            )
-            for start in range(0, len(batch), step)
-        ]
-        return np.concatenate(outputs) if outputs else np.zeros(0)
+        return averaged_logits(
+            lambda views: self._forward(self._to_tensor(views)).numpy(),
+            batch,
+            self.card.test_time_views,
+            self.max_batch_size,
+        )
 
     def predict_batch(self, batch: np.ndarray) -> list[Prediction]:
         """Predict on already preprocessed images (N, S, S, 3) uint8."""

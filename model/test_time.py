@@ -12,6 +12,8 @@ calibration and thresholds were fitted for; serving and evaluation use the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 MAX_VIEWS = 8
@@ -90,3 +92,28 @@ def average_views(logits: np.ndarray, views: int) -> np.ndarray:
     """
     check_views(views)
     return np.asarray(logits, dtype=np.float64).reshape(-1, views).mean(axis=1)
+
+
+def averaged_logits(
+    forward: Callable[[np.ndarray], np.ndarray], images: np.ndarray, views: int, batch_size: int
+) -> np.ndarray:
+    """Return one logit per image, averaged over its views, in chunks.
+
+    The one place that expands, runs and averages views, so that training,
+    evaluation and serving cannot average differently.
+
+    Args:
+        forward: Maps a batch of views (M, S, S, C) to M logits (any array shape).
+        images: Batch of shape (N, S, S, C).
+        views: 1, 4 or 8 (see `dihedral_views`).
+        batch_size: Most views per `forward` call (at least one image's views).
+
+    Returns:
+        float64 array of N mean logits, in the images' order.
+    """
+    step = max(1, batch_size // check_views(views))
+    outputs = [
+        average_views(np.asarray(forward(dihedral_views(images[i : i + step], views))), views)
+        for i in range(0, len(images), step)
+    ]
+    return np.concatenate(outputs) if outputs else np.zeros(0)

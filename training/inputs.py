@@ -7,7 +7,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from model.test_time import average_views, check_views, dihedral_views
+from model.test_time import averaged_logits
 from training.augment import build_augmenter
 
 
@@ -78,16 +78,9 @@ def predict_logits(
     With `views` > 1 each image's logit is the mean over that many flips and
     rotations (`model.test_time`), as the card's `test_time_views` asks at serving.
     """
-    step = max(1, batch_size // check_views(views))
-    outputs = [
-        average_views(
-            keras.ops.convert_to_numpy(
-                model(
-                    dihedral_views(images[i : i + step], views).astype(np.float32), training=False
-                )
-            ),
-            views,
-        )
-        for i in range(0, len(images), step)
-    ]
-    return np.concatenate(outputs) if outputs else np.zeros(0, np.float64)
+    return averaged_logits(
+        lambda batch: keras.ops.convert_to_numpy(model(batch.astype(np.float32), training=False)),
+        images,
+        views,
+        batch_size,
+    )

@@ -1,4 +1,4 @@
-"""The MelNev CNN: ImageNet-pretrained EfficientNet-Lite0 (default) or a small CNN from scratch."""
+"""The MelNev CNN: ImageNet-pretrained EfficientNet-Lite (default Lite0) or a small CNN."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _conv_block(inputs: keras.KerasTensor, filters: int, *, name: str) -> keras.
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-BACKBONES = ("efficientnet_lite0", "small_cnn")
+BACKBONES = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "small_cnn")
 """Feature extractors `build_model` offers."""
 
 
@@ -84,12 +84,13 @@ def build_model(
     Args:
         input_size: Side of the square input image in pixels.
         backbone: `"efficientnet_lite0"` (ImageNet features, see
-            `model.efficientnet_lite`) or `"small_cnn"` (a 0.2 M-parameter residual
+            `model.efficientnet_lite`), the larger `"efficientnet_lite1"` or
+            `"efficientnet_lite2"`, or `"small_cnn"` (a 0.2 M-parameter residual
             CNN that trains from scratch).
-        weights: For `efficientnet_lite0`: `"imagenet"` for the ImageNet weights
-            shipped in this repository (no download), a path to another `.npz` of
-            the same layout, or None for random initialisation. Must be None for
-            `small_cnn`.
+        weights: For EfficientNet-Lite: `"imagenet"` for the ImageNet weights in
+            `model/backbones` (no download; Lite0's ship with MelNev), a path to
+            another `.npz` of the same layout, or None for random initialisation.
+            Must be None for `small_cnn`.
         frozen_blocks: With pretrained weights, how many inverted-residual blocks
             (after the stem, which is always frozen) keep their ImageNet weights.
             BatchNorm layers are always frozen then.
@@ -117,10 +118,12 @@ def build_model(
         raise ValueError(f"`widths` must be positive integers. Received: widths={widths}")
     if stem_filters <= 0:
         raise ValueError(f"`stem_filters` must be positive. Received: stem_filters={stem_filters}")
-    if not 0 <= frozen_blocks <= efficientnet_lite.BLOCKS:
+    variant = backbone.removeprefix("efficientnet_")
+    is_lite = backbone != "small_cnn"
+    blocks = efficientnet_lite.block_count(variant) if is_lite else efficientnet_lite.BLOCKS
+    if not 0 <= frozen_blocks <= blocks:
         raise ValueError(
-            f"`frozen_blocks` must be in [0, {efficientnet_lite.BLOCKS}]. "
-            f"Received: frozen_blocks={frozen_blocks}"
+            f"`frozen_blocks` must be in [0, {blocks}]. Received: frozen_blocks={frozen_blocks}"
         )
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
@@ -132,13 +135,14 @@ def build_model(
     else:
         # The ImageNet weights expect (pixel - 127) / 128, as in TensorFlow's EfficientNet-Lite.
         x = layers.Rescaling(1.0 / 128.0, offset=-127.0 / 128.0, name="rescale")(inputs)
-        x = efficientnet_lite.efficientnet_lite0(x, output_name=LAST_CONV_LAYER)
+        x = efficientnet_lite.efficientnet_lite(x, variant, output_name=LAST_CONV_LAYER)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(1, name="logit", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name=name)
     if weights is not None:
-        path = efficientnet_lite.IMAGENET_WEIGHTS if weights == "imagenet" else Path(weights)
+        imagenet = weights == "imagenet"
+        path = efficientnet_lite.imagenet_weights_path(variant) if imagenet else Path(weights)
         efficientnet_lite.load_imagenet_weights(model, path)
         _freeze_pretrained(model, frozen_blocks)
     return model

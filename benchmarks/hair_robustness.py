@@ -1,0 +1,112 @@
+"""Does hair on the skin move the model's answer?
+
+Two checks on the test split, printed side by side:
+
+* synthetic hair: every photo is answered as it is and with hair drawn on it first
+  (`preprocessing.hair.add_synthetic_hair`, as training draws it, then the card's
+  `preprocess()` with its hair removal). Printed per class: the mean probability, the
+  share of photos whose risk level changes, and the ROC AUC of both answers.
+* real hair: the benign moles (nevi) of the test split, grouped by how much hair
+  `preprocessing.hair.hair_mask` finds on the original photo. Printed per group: the
+  mean probability and the share answered above the screening threshold (false
+  alarms). A model that learned "hair means melanoma" raises more false alarms on
+  hairy skin.
+
+Needs the shared dermoscopy data beside the repository.
+
+Usage:
+    python benchmarks/hair_robustness.py [--model PATH] [--split-file CSV] [--split test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
+from tests.conftest import SHARED_DATA  # noqa: E402, I001
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from model.loader import load_model  # noqa: E402
+from model.predictor import calibrate  # noqa: E402
+from preprocessing.hair import hair_mask  # noqa: E402
+from rotation_consistency import risk_levels  # noqa: E402
+from training.cache import preprocess_records  # noqa: E402
+from training.data import MELANOMA, load_image_rgb, read_dataset  # noqa: E402
+from training.inputs import predict_logits  # noqa: E402
+from training.split import read_split  # noqa: E402
+
+HAIR_SEED = 1000
+# Share of a photo's pixels the hair mask covers, bounding the "real hair" groups.
+HAIR_GROUPS = (
+    (0.0, 0.005, "no hair (<0.5 %)"),
+    (0.005, 0.03, "some hair"),
+    (0.03, 1.0, "hairy (>3 %)"),
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument(
+        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
+    )
+    parser.add_argument("--split", default="test")
+    args = parser.parse_args()
+    if not (SHARED_DATA / "labels.csv").is_file():
+        print(f"shared data not found at {SHARED_DATA}: nothing to measure")
+        return 1
+    loaded = load_model(args.model)
+    card = loaded.card
+    assignment = read_split(args.split_file)
+    records = [
+        r for r in read_dataset(SHARED_DATA).records if assignment.get(r.image_id) == args.split
+    ]
+    labels = np.array([r.label == MELANOMA for r in records])
+    probabilities, levels = {}, {}
+    for name, seeds in (
+        ("as sent", None),
+        ("hair drawn", [HAIR_SEED + i for i in range(len(records))]),
+    ):
+        images, _ = preprocess_records(
+            records, card.preprocessing, hair_seeds=seeds, cache_dir=None, description=name
+        )
+        logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
+        probabilities[name] = calibrate(logits, card.calibration).ravel()
+        levels[name] = risk_levels(logits, card)
+    print(f"model {card.model_version}, {len(records)} {args.split} photos")
+    print(
+        f"{'synthetic hair':<16} {'mean p as sent':>15} {'mean p hair':>12} {'level changes':>14}"
+    )
+    for value, name in ((False, "nevus"), (True, "melanoma")):
+        chosen = labels == value
+        changed = np.mean(levels["as sent"][chosen] != levels["hair drawn"][chosen])
+        print(
+            f"{name:<16} {probabilities['as sent'][chosen].mean():>15.3f} "
+            f"{probabilities['hair drawn'][chosen].mean():>12.3f} {changed:>14.3f}"
+        )
+    print(
+        f"ROC AUC as sent {roc_auc_score(labels, probabilities['as sent']):.3f}, "
+        f"with hair drawn {roc_auc_score(labels, probabilities['hair drawn']):.3f}"
+    )
+
+    nevi = [index for index, value in enumerate(labels) if not value]
+    coverage = np.array([np.mean(hair_mask(load_image_rgb(records[i].path)) > 0) for i in nevi])
+    nevus_probabilities = probabilities["as sent"][nevi]
+    print(f"{'real hair (nevi)':<16} {'photos':>8} {'mean p':>8} {'false alarms':>13}")
+    for low, high, name in HAIR_GROUPS:
+        chosen = (coverage >= low) & (coverage < high)
+        alarms = np.mean(nevus_probabilities[chosen] >= card.thresholds.screening)
+        mean = nevus_probabilities[chosen].mean() if chosen.any() else float("nan")
+        print(f"{name:<16} {int(chosen.sum()):>8} {mean:>8.3f} {alarms:>13.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Hairy training copies: drawn from both classes alike, or from melanomas only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from training.cache import with_hairy_copies
+from training.data import MELANOMA, NEVUS, Record
+
+
+def records(melanomas: int, nevi: int) -> list[Record]:
+    labels = [MELANOMA] * melanomas + [NEVUS] * nevi
+    return [
+        Record(Path(f"/x/{index}.jpg"), label, "S", f"img{index}", f"lesion{index}")
+        for index, label in enumerate(labels)
+    ]
+
+
+def test_copies_of_all_keep_the_class_mix() -> None:
+    originals = records(100, 900)
+
+    extended, seeds = with_hairy_copies(originals, 0.5, of="all", seed=0)
+
+    copies = extended[len(originals) :]
+    assert extended[: len(originals)] == originals
+    assert len(copies) == 500
+    assert seeds[: len(originals)] == [None] * len(originals)
+    assert all(seed is not None for seed in seeds[len(originals) :])
+    share = sum(r.label == MELANOMA for r in copies) / len(copies)
+    assert 0.06 < share < 0.14  # 10 % melanomas, as in the originals
+
+
+def test_copies_of_melanoma_are_melanomas_only() -> None:
+    extended, seeds = with_hairy_copies(records(10, 90), 2.0, of="melanoma", seed=0)
+
+    copies = extended[100:]
+    assert len(copies) == len(seeds) - 100 == 20
+    assert {r.label for r in copies} == {MELANOMA}
+
+
+def test_same_seed_same_copies_and_hair() -> None:
+    first = with_hairy_copies(records(10, 90), 0.3, of="all", seed=4)
+    assert first == with_hairy_copies(records(10, 90), 0.3, of="all", seed=4)
+    assert first != with_hairy_copies(records(10, 90), 0.3, of="all", seed=5)
+
+
+def test_no_copies_and_bad_arguments() -> None:
+    originals = records(3, 3)
+    assert with_hairy_copies(originals, 0.0, of="all", seed=0) == (originals, [None] * 6)
+    assert with_hairy_copies(records(0, 5), 1.0, of="melanoma", seed=0)[0] == records(0, 5)
+    with pytest.raises(ValueError, match="Received: of='nevus'"):
+        with_hairy_copies(originals, 1.0, of="nevus", seed=0)
+    with pytest.raises(ValueError, match="Received: copies=-1"):
+        with_hairy_copies(originals, -1, of="all", seed=0)

@@ -83,16 +83,16 @@ class TrainConfig:
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
-    hair_copies: float = 1.0  # extra hairy copies per image of `hair_copies_of` (0 disables)
-    # "melanoma": only melanomas get hairy copies; "all": every image alike, so hair
-    # (and hair-removal traces) says nothing about the class.
-    hair_copies_of: str = "melanoma"
+    hair_copies: float = 0.16  # extra hairy copies per image of `hair_copies_of` (0 disables)
+    # "all": every image alike, so hair (and hair-removal traces) says nothing about the
+    # class; "melanoma" (models up to 2.3.0, 1.0 copies): taught that hair means melanoma.
+    hair_copies_of: str = "all"
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.3.0"
+    model_version: str = "2.4.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

@@ -59,7 +59,7 @@ def test_test_time_views_must_be_a_whole_set_of_turns(
 
 
 def test_hair_copies_of_takes_only_known_groups(capsys: pytest.CaptureFixture[str]) -> None:
-    assert parse_config(["--hair-copies-of", "all"]).hair_copies_of == "all"
+    assert parse_config(["--hair-copies-of", "melanoma"]).hair_copies_of == "melanoma"
     with pytest.raises(SystemExit):
         parse_config(["--hair-copies-of", "nevus"])
     assert "--hair-copies-of must be 'melanoma' or 'all'" in capsys.readouterr().err

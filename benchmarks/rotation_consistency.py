@@ -5,7 +5,7 @@ For each test-split photo the model is run on its 8 flips and rotations
 
 * one view (no test-time augmentation): how often turning by 90 degrees, mirroring,
   or any of the 8 views changes the risk level (low / moderate / high);
-* averaging over the 4 rotations (as model 2.3.0's card asks): how often mirroring
+* averaging over the 4 rotations (as the card asks since model 2.3.0): how often mirroring
   changes it (turning cannot, by construction: printed as a sanity check).
 
 Needs the shared dermoscopy data beside the repository.

@@ -20,27 +20,22 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import SHARED_DATA  # noqa: E402, I001
+from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from model.loader import load_model  # noqa: E402
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.hair import hair_mask  # noqa: E402
-from rotation_consistency import risk_levels  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA, load_image_rgb, read_dataset  # noqa: E402
+from training.data import MELANOMA, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
-from training.split import read_split  # noqa: E402
 
 HAIR_SEED = 1000
 # Share of a photo's pixels the hair mask covers, bounding the "real hair" groups.
@@ -52,22 +47,8 @@ HAIR_GROUPS = (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
-    parser.add_argument(
-        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
-    )
-    parser.add_argument("--split", default="test")
-    args = parser.parse_args()
-    if not (SHARED_DATA / "labels.csv").is_file():
-        print(f"shared data not found at {SHARED_DATA}: nothing to measure")
-        return 1
-    loaded = load_model(args.model)
+    loaded, records = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
     card = loaded.card
-    assignment = read_split(args.split_file)
-    records = [
-        r for r in read_dataset(SHARED_DATA).records if assignment.get(r.image_id) == args.split
-    ]
     labels = np.array([r.label == MELANOMA for r in records])
     probabilities, levels = {}, {}
     for name, seeds in (
@@ -80,7 +61,7 @@ def main() -> int:
         logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
         probabilities[name] = calibrate(logits, card.calibration).ravel()
         levels[name] = risk_levels(logits, card)
-    print(f"model {card.model_version}, {len(records)} {args.split} photos")
+    print(f"model {card.model_version}, {len(records)} photos")
     print(
         f"{'synthetic hair':<16} {'mean p as sent':>15} {'mean p hair':>12} {'level changes':>14}"
     )

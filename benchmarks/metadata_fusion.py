@@ -15,7 +15,6 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
@@ -23,18 +22,16 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import SHARED_DATA  # noqa: E402, I001
+from shared_split import load_model_and_records, parse_arguments, split_of  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from model.loader import load_model  # noqa: E402
+from tests.conftest import SHARED_DATA  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA, read_dataset  # noqa: E402
+from training.data import MELANOMA  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
-from training.split import read_split  # noqa: E402
 
 
 def metadata_features(rows: list[dict[str, str]]) -> np.ndarray:
@@ -52,22 +49,13 @@ def metadata_features(rows: list[dict[str, str]]) -> np.ndarray:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
-    parser.add_argument(
-        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
-    )
-    args = parser.parse_args()
-    if not (SHARED_DATA / "labels.csv").is_file():
-        print(f"shared data not found at {SHARED_DATA}: nothing to measure")
-        return 1
-    loaded = load_model(args.model)
+    arguments = parse_arguments(__doc__.splitlines()[0])
+    arguments.split = "all"
+    loaded, records = load_model_and_records(arguments)
     card = loaded.card
-    assignment = read_split(args.split_file)
     with (SHARED_DATA / "labels.csv").open(newline="") as file:
         metadata = {row["image_id"]: row for row in csv.DictReader(file)}
-    records = [r for r in read_dataset(SHARED_DATA).records if r.image_id in assignment]
-    split = np.array([assignment[r.image_id] for r in records])
+    split = split_of(records, arguments.split_file)
     sources = np.array([r.source for r in records])
     labels = np.array([r.label == MELANOMA for r in records])
     features = metadata_features([metadata[r.image_id] for r in records])

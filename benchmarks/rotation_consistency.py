@@ -16,59 +16,31 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import SHARED_DATA  # noqa: E402, I001
+from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 
-from model.card import ModelCard  # noqa: E402
-from model.loader import load_model  # noqa: E402
-from model.predictor import RiskLevel, calibrate, risk_level  # noqa: E402
 from model.test_time import MAX_VIEWS, dihedral_views  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
-from training.data import read_dataset  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
-from training.split import read_split  # noqa: E402
-
-
-def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
-    """Return the served risk level of every logit as 0 (low), 1 or 2 (high), same shape."""
-    order = list(RiskLevel)
-    level = np.vectorize(lambda probability: order.index(risk_level(probability, card.thresholds)))
-    return level(calibrate(logits, card.calibration))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
-    parser.add_argument(
-        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
-    )
-    parser.add_argument("--split", default="test")
-    args = parser.parse_args()
-    if not (SHARED_DATA / "labels.csv").is_file():
-        print(f"shared data not found at {SHARED_DATA}: nothing to measure")
-        return 1
-    loaded = load_model(args.model)
+    loaded, records = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
     card = loaded.card
-    assignment = read_split(args.split_file)
-    records = [
-        r for r in read_dataset(SHARED_DATA).records if assignment.get(r.image_id) == args.split
-    ]
-    images, _ = preprocess_records(records, card.preprocessing, description=args.split)
+    images, _ = preprocess_records(records, card.preprocessing, description="photos")
     by_view = predict_logits(loaded.model, dihedral_views(images, MAX_VIEWS))
     by_view = by_view.reshape(-1, MAX_VIEWS).T  # (view, image); views 4-7 are mirrored
     levels = risk_levels(by_view, card)
     rotations = risk_levels(by_view[:4].mean(axis=0), card)
     mirrored_rotations = risk_levels(by_view[4:].mean(axis=0), card)
-    print(f"model {card.model_version}, {len(images)} {args.split} photos")
+    print(f"model {card.model_version}, {len(images)} photos")
     print("share of photos whose risk level changes when the photo is ...")
     print(f"{'':<26} {'turned 90':>10} {'mirrored':>10} {'any of 8':>10}")
     print(

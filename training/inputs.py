@@ -11,6 +11,17 @@ from model.test_time import averaged_logits
 from training.augment import build_augmenter
 
 
+def full_batches(count: int, batch_size: int) -> int:
+    """Batches per epoch: only full ones, as long as there is at least one.
+
+    An incomplete last batch is dropped (other images are left out each epoch, as the
+    order is reshuffled): TensorFlow 2.21's oneDNN kernels crashed the process with
+    "double free or corruption" on odd-sized batches of the small CNN, and a batch of
+    a few images would also jolt BatchNorm statistics.
+    """
+    return max(1, count // batch_size)
+
+
 class _AugmentedBatches(keras.utils.PyDataset):
     """Shuffled, augmented NumPy batches for Keras backends without tf.data (JAX, torch)."""
 
@@ -29,7 +40,7 @@ class _AugmentedBatches(keras.utils.PyDataset):
         self.order = self.rng.permutation(len(images))
 
     def __len__(self) -> int:
-        return int(np.ceil(len(self.images) / self.batch_size))
+        return full_batches(len(self.images), self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[Any, np.ndarray]:
         picks = self.order[index * self.batch_size : (index + 1) * self.batch_size]
@@ -49,6 +60,8 @@ def make_training_input(
 ) -> Any:
     """Return an infinite-per-epoch shuffled, augmented input for `model.fit`.
 
+    Each epoch has `full_batches(len(images), batch_size)` batches.
+
     On the TensorFlow backend this is a parallel `tf.data` pipeline (augmentation
     runs in `map` with `AUTOTUNE` parallelism and prefetching); on other backends
     a `keras.utils.PyDataset` applying the same augmentation layers.
@@ -62,7 +75,7 @@ def make_training_input(
 
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size)
+    dataset = dataset.batch(batch_size, drop_remainder=len(images) >= batch_size)
     dataset = dataset.map(
         lambda x, y: (augmenter(tf.cast(x, tf.float32), training=True), y),
         num_parallel_calls=tf.data.AUTOTUNE,

@@ -43,7 +43,7 @@ from training.cache import preprocess_records, with_hairy_copies
 from training.calibration import choose_thresholds, fit_platt
 from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
-from training.inputs import make_training_input, predict_logits
+from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
 from training.optimization import fit_callbacks, make_optimizer
 from training.split import assign_splits, read_split, split_summary, write_split
@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         epochs=config.epochs,
-        steps_per_epoch=int(np.ceil(len(x_train) / config.batch_size)),
+        steps_per_epoch=full_batches(len(x_train), config.batch_size),
         ema_epochs=config.ema_epochs,
     )
     model.compile(

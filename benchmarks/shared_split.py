@@ -1,0 +1,61 @@
+"""What the benchmarks on the shared dermoscopy data have in common.
+
+Imported by the benchmark scripts after they put the repository on `sys.path`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from model.card import ModelCard
+from model.loader import LoadedModel, load_model
+from model.predictor import RiskLevel, calibrate, risk_level
+
+# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
+from tests.conftest import REPO_ROOT, SHARED_DATA
+from training.data import Record, read_dataset
+from training.split import read_split
+
+
+def parse_arguments(description: str) -> argparse.Namespace:
+    """Parse `--model`, `--split-file` and `--split` (default: the shipped model's test split)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument(
+        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
+    )
+    parser.add_argument("--split", default="test", help="'all': every image in the split file")
+    return parser.parse_args()
+
+
+def load_model_and_records(arguments: argparse.Namespace) -> tuple[LoadedModel, list[Record]]:
+    """Load the model and the shared images of the chosen split.
+
+    Raises:
+        SystemExit: When the shared data is not beside the repository.
+    """
+    if not (SHARED_DATA / "labels.csv").is_file():
+        raise SystemExit(f"shared data not found at {SHARED_DATA}: nothing to measure")
+    assignment = read_split(arguments.split_file)
+    records = [
+        r
+        for r in read_dataset(SHARED_DATA).records
+        if r.image_id in assignment and arguments.split in ("all", assignment[r.image_id])
+    ]
+    return load_model(arguments.model), records
+
+
+def split_of(records: list[Record], split_file: Path) -> np.ndarray:
+    """Return each record's split name ("train", "val", "test") from the split file."""
+    assignment = read_split(split_file)
+    return np.array([assignment[r.image_id] for r in records])
+
+
+def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
+    """Return the served risk level of every logit as 0 (low), 1 or 2 (high), same shape."""
+    order = list(RiskLevel)
+    level = np.vectorize(lambda probability: order.index(risk_level(probability, card.thresholds)))
+    return level(calibrate(logits, card.calibration))

@@ -4,8 +4,8 @@ Two checks on the test split, printed side by side:
 
 * synthetic hair: every photo is answered as it is and with hair drawn on it first
   (`preprocessing.hair.add_synthetic_hair`, as training draws it, then the card's
-  `preprocess()` with its hair removal). Printed per class: the mean probability, the
-  share of photos whose risk level changes, and the ROC AUC of both answers.
+  `preprocess()` with its hair removal). Printed per class: the mean probability and the
+  share of photos whose risk level changes; then the ROC AUC of both answers, overall.
 * real hair: the benign moles (nevi) of the test split, grouped by how much hair
   `preprocessing.hair.hair_mask` finds on the original photo. Printed per group: the
   mean probability and the share answered above the screening threshold (false
@@ -55,9 +55,11 @@ def main() -> int:
         ("as sent", None),
         ("hair drawn", [HAIR_SEED + i for i in range(len(records))]),
     ):
-        images, _ = preprocess_records(
+        images, keep = preprocess_records(
             records, card.preprocessing, hair_seeds=seeds, cache_dir=None, description=name
         )
+        if not keep.all():  # answers would no longer line up with their labels
+            raise SystemExit(f"{int((~keep).sum())} unreadable photos in the split")
         logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
         probabilities[name] = calibrate(logits, card.calibration).ravel()
         levels[name] = risk_levels(logits, card)
@@ -83,8 +85,11 @@ def main() -> int:
     print(f"{'real hair (nevi)':<16} {'photos':>8} {'mean p':>8} {'false alarms':>13}")
     for low, high, name in HAIR_GROUPS:
         chosen = (coverage >= low) & (coverage < high)
+        if not chosen.any():
+            print(f"{name:<16} {0:>8}")
+            continue
         alarms = np.mean(nevus_probabilities[chosen] >= card.thresholds.screening)
-        mean = nevus_probabilities[chosen].mean() if chosen.any() else float("nan")
+        mean = nevus_probabilities[chosen].mean()
         print(f"{name:<16} {int(chosen.sum()):>8} {mean:>8.3f} {alarms:>13.3f}")
     return 0
 

@@ -5,7 +5,10 @@ Printed side by side, ROC AUC on validation and test, overall and per source:
 * the model's logit alone (the card's test-time views);
 * a logistic regression on age, sex and body site alone, fitted on the training split;
 * both combined: two weights and a bias fitted on validation (as calibration is), so
-  the test split stays untouched.
+  the test split stays untouched (the combined validation figures are therefore
+  measured where they were fitted).
+
+Every image in the split file is used (`--split` is ignored).
 
 Needs the shared dermoscopy data (its `labels.csv` has the metadata) and scikit-learn.
 
@@ -35,7 +38,10 @@ from training.inputs import predict_logits  # noqa: E402
 
 
 def metadata_features(rows: list[dict[str, str]]) -> np.ndarray:
-    """Age (scaled, median-filled, with a missing flag), sex and body site one-hot."""
+    """Return the metadata features of `labels.csv` rows, one row per image.
+
+    Age / 100 (0.5 when missing, with a missing flag), sex and body site one-hot.
+    """
     ages = [float(row["age"]) if row["age"] else np.nan for row in rows]
     sites = sorted({row["localization"] or "unknown" for row in rows})
     columns = [
@@ -67,9 +73,10 @@ def main() -> int:
         "photo": np.zeros(len(records)),
     }
     held = np.flatnonzero(split != "train")
-    images, _ = preprocess_records(
+    images, keep = preprocess_records(
         [records[i] for i in held], card.preprocessing, description="photos"
     )
+    held = held[keep]  # unreadable photos keep a zero logit
     scores["photo"][held] = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
     both = np.column_stack([scores["photo"], scores["metadata"]])
     validation = split == "val"

@@ -1,3 +1,4 @@
+# ruff: noqa: I001  (tests.conftest must be imported before anything that loads TensorFlow)
 """What the benchmarks on the shared dermoscopy data have in common.
 
 Imported by the benchmark scripts after they put the repository on `sys.path`.
@@ -8,20 +9,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
+from tests.conftest import REPO_ROOT, SHARED_DATA
+
 import numpy as np
 
 from model.card import ModelCard
 from model.loader import LoadedModel, load_model
 from model.predictor import RiskLevel, calibrate, risk_level
-
-# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import REPO_ROOT, SHARED_DATA
 from training.data import Record, read_dataset
 from training.split import read_split
 
 
 def parse_arguments(description: str) -> argparse.Namespace:
-    """Parse `--model`, `--split-file` and `--split` (default: the shipped model's test split)."""
+    """Parse `--model`, `--split-file` and `--split` (default: the shipped model's test split).
+
+    Args:
+        description: The benchmark's one-line description, for `--help`.
+
+    Returns:
+        The parsed flags.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
     parser.add_argument(
@@ -33,6 +41,12 @@ def parse_arguments(description: str) -> argparse.Namespace:
 
 def load_model_and_records(arguments: argparse.Namespace) -> tuple[LoadedModel, list[Record]]:
     """Load the model and the shared images of the chosen split.
+
+    Args:
+        arguments: Flags from `parse_arguments` (`--split all`: every image in the file).
+
+    Returns:
+        The model with its card, and the records of the split in dataset order.
 
     Raises:
         SystemExit: When the shared data is not beside the repository.

@@ -92,7 +92,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.4.0"
+    model_version: str = "2.4.1"  # 2.4.0 was trained before incomplete batches were dropped
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

@@ -154,7 +154,8 @@ def hair_effect(loaded: LoadedModel, count: int = 48) -> tuple[float, float]:
     card = loaded.card
     answers = []
     for seeds in (None, list(range(len(moles)))):
-        images, _ = preprocess_records(moles, card.preprocessing, hair_seeds=seeds, workers=1)
+        images, keep = preprocess_records(moles, card.preprocessing, hair_seeds=seeds, workers=1)
+        assert keep.all()
         logits = predict_logits(loaded.model, images, views=card.test_time_views)
         answers.append(calibrate(logits, card.calibration).ravel())
     plain, hairy = answers

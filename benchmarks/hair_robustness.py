@@ -47,7 +47,7 @@ HAIR_GROUPS = (
 
 
 def main() -> int:
-    loaded, records = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
+    loaded, records, _ = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
     card = loaded.card
     labels = np.array([r.label == MELANOMA for r in records])
     probabilities, levels = {}, {}

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import load_model_and_records, parse_arguments, split_of  # noqa: E402, I001
+from shared_split import load_model_and_records, parse_arguments  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -57,11 +57,11 @@ def metadata_features(rows: list[dict[str, str]]) -> np.ndarray:
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
     arguments.split = "all"
-    loaded, records = load_model_and_records(arguments)
+    loaded, records, assignment = load_model_and_records(arguments)
     card = loaded.card
     with (SHARED_DATA / "labels.csv").open(newline="") as file:
         metadata = {row["image_id"]: row for row in csv.DictReader(file)}
-    split = split_of(records, arguments.split_file)
+    split = np.array([assignment[r.image_id] for r in records])
     sources = np.array([r.source for r in records])
     labels = np.array([r.label == MELANOMA for r in records])
     features = metadata_features([metadata[r.image_id] for r in records])

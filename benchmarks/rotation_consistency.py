@@ -32,7 +32,7 @@ from training.inputs import predict_logits  # noqa: E402
 
 
 def main() -> int:
-    loaded, records = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
+    loaded, records, _ = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
     card = loaded.card
     images, _ = preprocess_records(records, card.preprocessing, description="photos")
     by_view = predict_logits(loaded.model, dihedral_views(images, MAX_VIEWS))

@@ -39,14 +39,17 @@ def parse_arguments(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def load_model_and_records(arguments: argparse.Namespace) -> tuple[LoadedModel, list[Record]]:
+def load_model_and_records(
+    arguments: argparse.Namespace,
+) -> tuple[LoadedModel, list[Record], dict[str, str]]:
     """Load the model and the shared images of the chosen split.
 
     Args:
         arguments: Flags from `parse_arguments` (`--split all`: every image in the file).
 
     Returns:
-        The model with its card, and the records of the split in dataset order.
+        The model with its card, the records of the split in dataset order, and
+        the split file's assignment (image id -> "train", "val" or "test").
 
     Raises:
         SystemExit: When the shared data is not beside the repository.
@@ -59,13 +62,7 @@ def load_model_and_records(arguments: argparse.Namespace) -> tuple[LoadedModel, 
         for r in read_dataset(SHARED_DATA).records
         if r.image_id in assignment and arguments.split in ("all", assignment[r.image_id])
     ]
-    return load_model(arguments.model), records
-
-
-def split_of(records: list[Record], split_file: Path) -> np.ndarray:
-    """Return each record's split name ("train", "val", "test") from the split file."""
-    assignment = read_split(split_file)
-    return np.array([assignment[r.image_id] for r in records])
+    return load_model(arguments.model), records, assignment
 
 
 def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:

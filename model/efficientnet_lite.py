@@ -19,9 +19,6 @@ from keras import layers
 
 BACKBONE_DIR = Path(__file__).resolve().parent / "backbones"
 
-IMAGENET_WEIGHTS = BACKBONE_DIR / "efficientnet_lite0_imagenet.npz"
-"""ImageNet weights of EfficientNet-Lite0 (float16, keyed by the PyTorch checkpoint's names)."""
-
 HEAD_LAYER = "backbone_head_relu"
 """Default name of the backbone's last convolutional activation (1280 channels)."""
 
@@ -158,12 +155,12 @@ def _checkpoint_prefix(keras_name: str) -> str:
     return f"_blocks.{block}.{torch_part.get(part, '_' + part)}"
 
 
-def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> int:
+def load_imagenet_weights(model: keras.Model, path: Path | None = None) -> int:
     """Copy EfficientNet-Lite ImageNet weights into the `backbone_*` layers of a model.
 
     Args:
         model: A model built with `efficientnet_lite` of the file's variant.
-        path: The `.npz` of PyTorch-named float arrays.
+        path: The `.npz` of PyTorch-named float arrays (default: Lite0's, shipped).
 
     Returns:
         The number of layers whose weights were set.
@@ -172,6 +169,7 @@ def load_imagenet_weights(model: keras.Model, path: Path = IMAGENET_WEIGHTS) -> 
         FileNotFoundError: When `path` does not exist.
         ValueError: When a backbone layer has no weights in the file or shapes differ.
     """
+    path = path or imagenet_weights_path("lite0")
     if not path.is_file():
         raise FileNotFoundError(
             f"ImageNet weights not found: {path} (`python -m training.convert_backbone` makes them)"

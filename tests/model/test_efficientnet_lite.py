@@ -10,7 +10,6 @@ import pytest
 from keras import layers
 
 from model.efficientnet_lite import (
-    IMAGENET_WEIGHTS,
     VARIANTS,
     block_count,
     efficientnet_lite,
@@ -91,7 +90,7 @@ def test_missing_file_and_missing_tensor_are_reported(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_imagenet_weights(model, tmp_path / "absent.npz")
 
-    with np.load(IMAGENET_WEIGHTS) as weights:
+    with np.load(imagenet_weights_path("lite0")) as weights:
         partial = {k: weights[k] for k in weights.files if not k.startswith("_blocks.7.")}
     np.savez(tmp_path / "partial.npz", **partial)
     with pytest.raises(ValueError, match="backbone_block7"):

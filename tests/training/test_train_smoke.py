@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from model.card import file_sha256
-from model.efficientnet_lite import IMAGENET_WEIGHTS
+from model.efficientnet_lite import imagenet_weights_path
 from model.loader import load_model
 from model.predictor import Predictor, RiskLevel
 from tests.conftest import shared_data_available, synthetic_lesion
@@ -145,7 +145,7 @@ def test_default_recipe_fine_tunes_imagenet_weights_and_keeps_frozen_layers(
 ) -> None:
     card = read_json(smoke_run / "melnev.card.json")
     model = keras.models.load_model(smoke_run / "melnev.keras")
-    with np.load(IMAGENET_WEIGHTS) as imagenet:
+    with np.load(imagenet_weights_path("lite0")) as imagenet:
         stem = imagenet["_conv_stem.weight"].astype(np.float32).transpose(2, 3, 1, 0)
         last = imagenet["_blocks.15._project_conv.weight"].astype(np.float32).transpose(2, 3, 1, 0)
 

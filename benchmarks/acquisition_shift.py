@@ -1,0 +1,107 @@
+"""How much do camera, colour and resolution changes move the model's answers?
+
+The external test set comes from other clinics and devices. This benchmark imitates
+the ways their photos differ, on the test split: every photo is changed *before*
+the card's `preprocess()` (as a different camera would have taken it) and answered
+again. Printed per change, next to the photos as sent: ROC AUC, the mean absolute
+change of the probability, and the share of photos whose risk level changes.
+
+Needs the shared dermoscopy data beside the repository.
+
+Usage:
+    python benchmarks/acquisition_shift.py [--model PATH] [--split-file CSV] [--split test]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from model.predictor import calibrate  # noqa: E402
+from preprocessing.geometry import shrink_to  # noqa: E402
+from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
+from training.data import MELANOMA, load_image_rgb  # noqa: E402
+from training.inputs import predict_logits  # noqa: E402
+
+
+def scale_channels(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
+    """Multiply R, G and B by their gains (white balance, exposure), clipped to uint8."""
+    return np.clip(image * np.array(gains, np.float32), 0, 255).astype(np.uint8)
+
+
+def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """Round-trip through JPEG at `quality` (messenger and phone compression)."""
+    ok, encoded = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode a JPEG")
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
+
+def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:
+    """Keep the centred `fraction` of each side (the lesion photographed closer)."""
+    height, width = image.shape[:2]
+    top, left = round(height * (1 - fraction) / 2), round(width * (1 - fraction) / 2)
+    return image[top : height - top, left : width - left]
+
+
+def gaussian_noise(image: np.ndarray, sigma: float) -> np.ndarray:
+    """Add sensor noise, seeded by the image's content so reruns agree."""
+    rng = np.random.default_rng(int(image[::7, ::7].sum()))
+    return np.clip(image + rng.normal(0, sigma, image.shape), 0, 255).astype(np.uint8)
+
+
+SHIFTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "as sent": lambda image: image,
+    "low resolution (short side 64 px)": lambda image: shrink_to(image, 64),
+    "JPEG quality 15": lambda image: jpeg(image, 15),
+    "blurred (Gaussian sigma 2 px)": lambda image: cv2.GaussianBlur(image, (0, 0), 2.0),
+    "sensor noise (sigma 10)": lambda image: gaussian_noise(image, 10.0),
+    "warm white balance (R x1.2, B x0.8)": lambda image: scale_channels(image, (1.2, 1.0, 0.8)),
+    "cool white balance (R x0.8, B x1.2)": lambda image: scale_channels(image, (0.8, 1.0, 1.2)),
+    "under-exposed (x0.6)": lambda image: scale_channels(image, (0.6, 0.6, 0.6)),
+    "over-exposed (x1.4)": lambda image: scale_channels(image, (1.4, 1.4, 1.4)),
+    "closer (centre 70 %)": lambda image: zoom_in(image, 0.7),
+}
+
+
+def shifted_input(task: tuple[Path, str, PreprocessConfig]) -> np.ndarray:
+    """Load one photo, apply the named change, and preprocess it as the card says."""
+    path, shift, config = task
+    return preprocess(SHIFTS[shift](load_image_rgb(path)), config)
+
+
+def main() -> int:
+    loaded, records, _ = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
+    card = loaded.card
+    labels = np.array([r.label == MELANOMA for r in records])
+    print(f"model {card.model_version}, {len(records)} photos, {int(labels.sum())} melanomas")
+    print(f"{'change':<38} {'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}")
+    baseline: tuple[np.ndarray, np.ndarray] | None = None
+    with ProcessPoolExecutor() as pool:
+        for shift in SHIFTS:
+            tasks = [(r.path, shift, card.preprocessing) for r in records]
+            images = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
+            logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
+            probabilities = calibrate(logits, card.calibration).ravel()
+            levels = risk_levels(logits, card)
+            baseline = baseline or (probabilities, levels)
+            moved = np.abs(probabilities - baseline[0]).mean()
+            changed = np.mean(levels != baseline[1])
+            auc = roc_auc_score(labels, probabilities)
+            print(f"{shift:<38} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

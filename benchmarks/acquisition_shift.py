@@ -92,7 +92,9 @@ def main() -> int:
         for shift in SHIFTS:
             tasks = [(r.path, shift, card.preprocessing) for r in records]
             images = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
-            logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
+            logits = predict_logits(
+                loaded.model, images, batch_size=64, views=card.test_time_views
+            ).ravel()
             probabilities = calibrate(logits, card.calibration).ravel()
             levels = risk_levels(logits, card)
             baseline = baseline or (probabilities, levels)

@@ -138,12 +138,8 @@ class InferenceService:
             image = decode_image(data)
         except InvalidImageError:
             return None
-        framing = self.predictor.card.preprocessing
         overlay = self._gradcam.overlay(
-            image,
-            self.predictor.preprocess(image),
-            resize_mode=framing.resize_mode,
-            center_fraction=framing.center_fraction,
+            image, self.predictor.preprocess(image), framing=self.predictor.card.preprocessing
         )
         encoded, buffer = cv2.imencode(
             ".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]

@@ -6,7 +6,7 @@ melanoma logit, and drawn over the photo cropped the way the model saw it.
 
 Usage:
     cam = GradCam(loaded.model)
-    overlay = cam.overlay(photo, predictor.preprocess(photo), resize_mode="crop")
+    overlay = cam.overlay(photo, predictor.preprocess(photo), framing=loaded.card.preprocessing)
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import tensorflow as tf
 
 from model.architecture import LAST_CONV_LAYER
 from model.test_time import check_views, dihedral_views, turn_back
-from preprocessing.geometry import ResizeMode, make_square, resize
+from preprocessing.geometry import resize
+from preprocessing.pipeline import PreprocessConfig, frame
 
 DISPLAY_SIDE = 512
 """Side of the square overlay image returned to users."""
@@ -92,8 +93,7 @@ class GradCam:
         photo: np.ndarray,
         model_input: np.ndarray,
         *,
-        resize_mode: ResizeMode = "crop",
-        center_fraction: float = 1.0,
+        framing: PreprocessConfig | None = None,
         alpha: float = 0.45,
         side: int = DISPLAY_SIDE,
     ) -> np.ndarray:
@@ -102,8 +102,8 @@ class GradCam:
         Args:
             photo: The decoded RGB uint8 photo the model input was made from.
             model_input: Its preprocessed version (S, S, 3).
-            resize_mode: How preprocessing squared the photo, so the map lines up.
-            center_fraction: How much of that square preprocessing kept.
+            framing: The card's preprocessing, so the map lines up with what the
+                model saw (None: the centred square of the photo).
             alpha: Opacity of the heatmap.
             side: Side of the returned square image.
 
@@ -113,8 +113,7 @@ class GradCam:
         return overlay_heatmap(
             photo,
             self.cam(model_input),
-            resize_mode=resize_mode,
-            center_fraction=center_fraction,
+            framing=framing,
             alpha=alpha,
             side=side,
         )
@@ -124,8 +123,7 @@ def overlay_heatmap(
     photo: np.ndarray,
     heat: np.ndarray,
     *,
-    resize_mode: ResizeMode = "crop",
-    center_fraction: float = 1.0,
+    framing: PreprocessConfig | None = None,
     alpha: float = 0.45,
     side: int = DISPLAY_SIDE,
 ) -> np.ndarray:
@@ -134,8 +132,8 @@ def overlay_heatmap(
     Args:
         photo: RGB uint8 array (H, W, 3).
         heat: float array (s, s) with values in [0, 1].
-        resize_mode: "crop" or "pad", as in the model's preprocessing.
-        center_fraction: The centred part of the square kept, as in preprocessing.
+        framing: The model's preprocessing: the map is drawn over the part of the
+            photo it framed (None: the centred square).
         alpha: Opacity of the heat colours, in [0, 1].
         side: Side of the returned square image.
 
@@ -151,7 +149,7 @@ def overlay_heatmap(
         raise ValueError(f"`heat` must be a 2-D map. Received: shape={heat.shape}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha}")
-    base = resize(make_square(photo, resize_mode, center_fraction), side)
+    base = resize(frame(photo, framing or PreprocessConfig()), side)
     heat_big = cv2.resize(np.clip(heat, 0, 1).astype(np.float32), (side, side))
     colours = cv2.applyColorMap((heat_big * 255).astype(np.uint8), cv2.COLORMAP_JET)
     colours = cv2.cvtColor(colours, cv2.COLOR_BGR2RGB).astype(np.float32)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from preprocessing.color import color_constancy
+from preprocessing.framing import lesion_square
 from preprocessing.geometry import ResizeMode, make_square, resize
 from preprocessing.hair import remove_hair
 
@@ -24,6 +25,9 @@ class PreprocessConfig:
         center_fraction: Centred part of that square that is kept (1.0: all of
             it). Trimming the frame drops the dermatoscope vignettes, rulers and
             ink marks at the edges, which differ between clinics.
+        framing: "centre" (the centred square, then `center_fraction` of it) or
+            "lesion" (the square around the lesion found in the photo; the centred
+            framing when none is found). Needs `resize_mode` "crop".
         hair_removal: Run DullRazor hair removal.
         color_constancy: Run Shades of Gray colour constancy.
     """
@@ -32,6 +36,7 @@ class PreprocessConfig:
     working_size: int = 256
     resize_mode: ResizeMode = "crop"
     center_fraction: float = 1.0
+    framing: str = "centre"
     hair_removal: bool = True
     color_constancy: bool = True
 
@@ -47,6 +52,15 @@ class PreprocessConfig:
             raise ValueError(
                 "`center_fraction` must be in [0.5, 1]. "
                 f"Received: center_fraction={self.center_fraction}"
+            )
+        if self.framing not in ("centre", "lesion"):
+            raise ValueError(
+                f"`framing` must be 'centre' or 'lesion'. Received: framing={self.framing!r}"
+            )
+        if self.framing == "lesion" and self.resize_mode != "crop":
+            raise ValueError(
+                "`framing='lesion'` needs `resize_mode='crop'`. "
+                f"Received: resize_mode={self.resize_mode!r}"
             )
         if self.resize_mode not in ("crop", "pad"):
             raise ValueError(
@@ -89,10 +103,26 @@ def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
             "`image` must be an RGB uint8 array of shape (H, W, 3). "
             f"Received: shape={image.shape}, dtype={image.dtype}"
         )
-    square = make_square(image, config.resize_mode, config.center_fraction)
-    working = resize(square, config.working_size)
+    working = resize(frame(image, config), config.working_size)
     if config.hair_removal:
         working = remove_hair(working)
     if config.color_constancy:
         working = color_constancy(working)
     return resize(working, config.image_size)
+
+
+def frame(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """Return the square part of a photo that `preprocess()` turns into model input.
+
+    Shared with the heatmap overlay, so the map is drawn over what the model saw.
+
+    Args:
+        image: RGB uint8 array (H, W, 3).
+        config: The preprocessing configuration (its framing, resize mode and centre fraction).
+
+    Returns:
+        A square part of the photo, at the photo's resolution.
+    """
+    if config.framing == "lesion":
+        return lesion_square(image, config.center_fraction)
+    return make_square(image, config.resize_mode, config.center_fraction)

@@ -68,6 +68,7 @@ class TrainConfig:
     image_size: int = 192
     working_size: int = 256
     center_fraction: float = 0.8  # trim the frame's edges (vignettes, rulers, ink)
+    framing: str = "centre"  # or "lesion": the square around the lesion found in the photo
     hair_removal: bool = True
     color_constancy: bool = True
     epochs: int = 12
@@ -115,6 +116,8 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for name in ("saturation", "zoom"):
         if len(values[name]) != 2:
             parser.error(f"--{name} takes two numbers. Received: {values[name]}")
+    if values["framing"] not in ("centre", "lesion"):
+        parser.error(f"--framing must be 'centre' or 'lesion'. Received: {values['framing']!r}")
     if values["hair_copies_of"] not in ("melanoma", "all"):
         parser.error(
             f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
@@ -149,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         image_size=config.image_size,
         working_size=config.working_size,
         center_fraction=config.center_fraction,
+        framing=config.framing,
         hair_removal=config.hair_removal,
         color_constancy=config.color_constancy,
     )

@@ -63,3 +63,10 @@ def test_hair_copies_of_takes_only_known_groups(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         parse_config(["--hair-copies-of", "nevus"])
     assert "--hair-copies-of must be 'melanoma' or 'all'" in capsys.readouterr().err
+
+
+def test_framing_takes_only_known_framings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert parse_config(["--framing", "lesion"]).framing == "lesion"
+    with pytest.raises(SystemExit):
+        parse_config(["--framing", "side"])
+    assert "--framing must be 'centre' or 'lesion'" in capsys.readouterr().err

@@ -1,0 +1,108 @@
+"""Lesion-centred framing: the square around the lesion, whatever the camera's field of view.
+
+Dermatoscopes, phones and archives frame a lesion differently: HAM10000 photos show
+a lesion at a fixed magnification in the middle, ISIC 2017 photos often fill the frame
+with it, phone photos show skin around it. A model that learned one framing answers
+another worse (a HAM10000-trained model scored 0.748 across sources with the centre
+60 % of the photo kept and 0.708 with all of it). Framing the lesion itself makes the
+input look alike across devices.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from preprocessing.geometry import make_square
+
+ANALYSIS_SIDE = 128  # short side at which the lesion is found (fast, hair-proof opening)
+MIN_VALID_FRACTION = 0.2  # less non-black area than this: no lesion to find
+MIN_LESION_FRACTION = 0.01  # blobs smaller than this share of the frame are ignored
+CENTRE_PRIOR = 0.25  # sd of the centre preference, as a fraction of the frame
+
+
+def lesion_box(
+    image: np.ndarray, *, margin: float = 1.4, min_fraction: float = 0.45
+) -> tuple[int, int, int] | None:
+    """Find the square around the lesion: the dark blob nearest the middle.
+
+    The lightness channel is thresholded with Otsu's method (black vignette corners
+    left out), thin hairs are opened away, and the largest dark component, weighted
+    by its distance from the centre, is taken as the lesion.
+
+    Args:
+        image: RGB uint8 photo (H, W, 3).
+        margin: Side of the square as a multiple of the lesion's longer side.
+        min_fraction: Smallest square, as a fraction of the photo's short side
+            (a tiny lesion is not blown up beyond ~2x).
+
+    Returns:
+        (top, left, side) of a square inside the photo, or None when no lesion is found.
+
+    Raises:
+        ValueError: For a non-RGB image or arguments out of range.
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"`image` must be RGB uint8 (H, W, 3). Received: shape={image.shape}")
+    if margin < 1.0 or not 0.0 < min_fraction <= 1.0:
+        raise ValueError(
+            "`margin` must be >= 1 and `min_fraction` in (0, 1]. "
+            f"Received: margin={margin}, min_fraction={min_fraction}"
+        )
+    height, width = image.shape[:2]
+    scale = ANALYSIS_SIDE / min(height, width)
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
+    lightness = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2LAB)[..., 0], (0, 0), 2)
+    valid = lightness > 30
+    if valid.mean() < MIN_VALID_FRACTION:
+        return None
+    threshold, _ = cv2.threshold(
+        lightness[valid].reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
+    dark = ((lightness < threshold) & valid).astype(np.uint8)
+    lesion_mask = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(lesion_mask)
+    rows, cols = lesion_mask.shape
+    best, best_score = 0, 0.0
+    for label in range(1, count):
+        area = float(stats[label, cv2.CC_STAT_AREA])
+        if area < MIN_LESION_FRACTION * rows * cols:
+            continue
+        x, y = centroids[label]
+        distance = ((x - cols / 2) / cols) ** 2 + ((y - rows / 2) / rows) ** 2
+        score = area * float(np.exp(-distance / (2 * CENTRE_PRIOR**2)))
+        if score > best_score:
+            best, best_score = label, score
+    if not best:
+        return None
+    left, top, box_width, box_height = (int(v) for v in stats[best, :4])
+    short = min(rows, cols)
+    side = min(max(max(box_width, box_height) * margin, min_fraction * short), short)
+    centre_x, centre_y = left + box_width / 2, top + box_height / 2
+    square_left = min(max(centre_x - side / 2, 0.0), cols - side)
+    square_top = min(max(centre_y - side / 2, 0.0), rows - side)
+    full_side = min(height, width)
+    box_side = min(full_side, round(side / scale))
+    return (
+        min(round(square_top / scale), height - box_side),
+        min(round(square_left / scale), width - box_side),
+        box_side,
+    )
+
+
+def lesion_square(image: np.ndarray, fallback_fraction: float) -> np.ndarray:
+    """Crop the square around the lesion, or the centred square when none is found.
+
+    Args:
+        image: RGB uint8 photo (H, W, 3).
+        fallback_fraction: Centred part of the photo's square kept when no lesion is found.
+
+    Returns:
+        A square RGB uint8 array.
+    """
+    box = lesion_box(image)
+    if box is None:
+        return make_square(image, "crop", fallback_fraction)
+    top, left, side = box
+    return image[top : top + side, left : left + side]

@@ -52,7 +52,10 @@ def lesion_box(
     height, width = image.shape[:2]
     scale = ANALYSIS_SIDE / min(height, width)
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(image, small_size, interpolation=cv2.INTER_AREA)
+    # Striding first keeps a 12-megapixel photo as cheap as a small one (the blur below
+    # hides the aliasing).
+    step = max(1, min(height, width) // (2 * ANALYSIS_SIDE))
+    small = cv2.resize(image[::step, ::step], small_size, interpolation=cv2.INTER_AREA)
     lightness = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2LAB)[..., 0], (0, 0), 2)
     valid = lightness > 30
     if valid.mean() < MIN_VALID_FRACTION:

@@ -19,6 +19,7 @@ ANALYSIS_SIDE = 128  # short side at which the lesion is found (fast, hair-proof
 MIN_VALID_FRACTION = 0.2  # less non-black area than this: no lesion to find
 MIN_LESION_FRACTION = 0.01  # blobs smaller than this share of the frame are ignored
 CENTRE_PRIOR = 0.25  # sd of the centre preference, as a fraction of the frame
+FULL_FRAME_FRACTION = 0.95  # a square this close to the whole photo: use the centred framing
 
 
 def lesion_box(
@@ -27,8 +28,9 @@ def lesion_box(
     """Find the square around the lesion: the dark blob nearest the middle.
 
     The lightness channel is thresholded with Otsu's method (black vignette corners
-    left out), thin hairs are opened away, and the largest dark component, weighted
-    by its distance from the centre, is taken as the lesion.
+    left out), thin hairs are opened away, rings along the photo's edges (soft
+    vignettes) are ignored, and the largest dark component, weighted by its distance
+    from the centre, is taken as the lesion.
 
     Args:
         image: RGB uint8 photo (H, W, 3).
@@ -37,13 +39,17 @@ def lesion_box(
             (a tiny lesion is not blown up beyond ~2x).
 
     Returns:
-        (top, left, side) of a square inside the photo, or None when no lesion is found.
+        (top, left, side) of a square inside the photo, or None when no lesion is found
+        or its square would take (nearly) the whole photo.
 
     Raises:
         ValueError: For a non-RGB image or arguments out of range.
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"`image` must be RGB uint8 (H, W, 3). Received: shape={image.shape}")
+        raise ValueError(
+            "`image` must be RGB uint8 (H, W, 3). "
+            f"Received: shape={image.shape}, dtype={image.dtype}"
+        )
     if margin < 1.0 or not 0.0 < min_fraction <= 1.0:
         raise ValueError(
             "`margin` must be >= 1 and `min_fraction` in (0, 1]. "
@@ -72,6 +78,10 @@ def lesion_box(
         area = float(stats[label, cv2.CC_STAT_AREA])
         if area < MIN_LESION_FRACTION * rows * cols:
             continue
+        left, top, box_width, box_height = (int(v) for v in stats[label, :4])
+        borders = (left == 0) + (top == 0) + (left + box_width == cols) + (top + box_height == rows)
+        if borders >= 3 and area < 0.5 * box_width * box_height:
+            continue  # a ring along the edges: a dermatoscope's vignette, not a lesion
         x, y = centroids[label]
         distance = ((x - cols / 2) / cols) ** 2 + ((y - rows / 2) / rows) ** 2
         score = area * float(np.exp(-distance / (2 * CENTRE_PRIOR**2)))
@@ -81,12 +91,14 @@ def lesion_box(
         return None
     left, top, box_width, box_height = (int(v) for v in stats[best, :4])
     short = min(rows, cols)
-    side = min(max(max(box_width, box_height) * margin, min_fraction * short), short)
+    side = max(max(box_width, box_height) * margin, min_fraction * short)
+    if side >= FULL_FRAME_FRACTION * short:
+        return None  # the lesion (or a dark half of the photo) fills it: no framing to gain
     centre_x, centre_y = left + box_width / 2, top + box_height / 2
     square_left = min(max(centre_x - side / 2, 0.0), cols - side)
     square_top = min(max(centre_y - side / 2, 0.0), rows - side)
     full_side = min(height, width)
-    box_side = min(full_side, round(side / scale))
+    box_side = max(1, min(full_side, round(side / scale)))
     return (
         min(round(square_top / scale), height - box_side),
         min(round(square_left / scale), width - box_side),

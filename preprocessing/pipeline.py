@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -11,6 +11,8 @@ from preprocessing.color import color_constancy
 from preprocessing.framing import lesion_square
 from preprocessing.geometry import ResizeMode, make_square, resize
 from preprocessing.hair import remove_hair
+
+Framing = Literal["centre", "lesion"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +26,8 @@ class PreprocessConfig:
         resize_mode: "crop" (centre square) or "pad".
         center_fraction: Centred part of that square that is kept (1.0: all of
             it). Trimming the frame drops the dermatoscope vignettes, rulers and
-            ink marks at the edges, which differ between clinics.
+            ink marks at the edges, which differ between clinics. With lesion
+            framing it applies only when no lesion square is found.
         framing: "centre" (the centred square, then `center_fraction` of it) or
             "lesion" (the square around the lesion found in the photo; the centred
             framing when none is found). Needs `resize_mode` "crop".
@@ -36,7 +39,7 @@ class PreprocessConfig:
     working_size: int = 256
     resize_mode: ResizeMode = "crop"
     center_fraction: float = 1.0
-    framing: str = "centre"
+    framing: Framing = "centre"
     hair_removal: bool = True
     color_constancy: bool = True
 
@@ -53,6 +56,10 @@ class PreprocessConfig:
                 "`center_fraction` must be in [0.5, 1]. "
                 f"Received: center_fraction={self.center_fraction}"
             )
+        if self.resize_mode not in ("crop", "pad"):
+            raise ValueError(
+                f"`resize_mode` must be 'crop' or 'pad'. Received: resize_mode={self.resize_mode!r}"
+            )
         if self.framing not in ("centre", "lesion"):
             raise ValueError(
                 f"`framing` must be 'centre' or 'lesion'. Received: framing={self.framing!r}"
@@ -61,10 +68,6 @@ class PreprocessConfig:
             raise ValueError(
                 "`framing='lesion'` needs `resize_mode='crop'`. "
                 f"Received: resize_mode={self.resize_mode!r}"
-            )
-        if self.resize_mode not in ("crop", "pad"):
-            raise ValueError(
-                f"`resize_mode` must be 'crop' or 'pad'. Received: resize_mode={self.resize_mode!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,8 +87,9 @@ class PreprocessConfig:
 def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """Turn a decoded RGB photo into model input.
 
-    Steps: square (crop or pad), keep its centre, resize to the working size, hair removal,
-    colour constancy, resize to the model input. Pixel scaling to [0, 1] is
+    Steps: frame the photo (`frame()`: the centred square or the lesion's square),
+    resize to the working size, hair removal, colour constancy, resize to the model
+    input. Pixel scaling to [0, 1] is
     done inside the model, so the result stays uint8.
 
     Args:
@@ -121,7 +125,8 @@ def frame(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
         config: The preprocessing configuration (its framing, resize mode and centre fraction).
 
     Returns:
-        A square part of the photo, at the photo's resolution.
+        A square array at the photo's resolution: part of the photo, or (with
+        `resize_mode` "pad") the whole photo on black borders.
     """
     if config.framing == "lesion":
         return lesion_square(image, config.center_fraction)

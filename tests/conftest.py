@@ -77,6 +77,18 @@ def synthetic_lesion(size: int = 256, seed: int = 0) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def skin_photo(
+    height: int = 300, width: int = 400, centre: tuple[int, int] = (200, 150), radius: int = 40
+) -> np.ndarray:
+    """Light, slightly noisy skin with a dark round lesion at `centre` (x, y)."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    photo = np.clip(rng.normal((210, 170, 150), 6, (height, width, 3)), 0, 255).astype(np.uint8)
+    cv2.circle(photo, centre, radius, (90, 50, 35), -1)
+    return photo
+
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small real Keras model, built and saved with its card by the test session."""

@@ -37,7 +37,7 @@ from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
 from model.test_time import check_views
-from preprocessing.pipeline import PreprocessConfig
+from preprocessing.pipeline import Framing, PreprocessConfig
 from training import augment
 from training.cache import preprocess_records, with_hairy_copies
 from training.calibration import choose_thresholds, fit_platt
@@ -68,7 +68,7 @@ class TrainConfig:
     image_size: int = 192
     working_size: int = 256
     center_fraction: float = 0.8  # trim the frame's edges (vignettes, rulers, ink)
-    framing: str = "centre"  # or "lesion": the square around the lesion found in the photo
+    framing: Framing = "lesion"  # the square around the lesion found ("centre": models up to 2.4)
     hair_removal: bool = True
     color_constancy: bool = True
     epochs: int = 12
@@ -93,7 +93,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.4.1"  # 2.4.0 was trained before incomplete batches were dropped
+    model_version: str = "2.5.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

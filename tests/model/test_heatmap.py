@@ -10,8 +10,7 @@ import pytest
 
 from model.heatmap import GradCam, overlay_heatmap
 from preprocessing.pipeline import PreprocessConfig
-from tests.conftest import synthetic_lesion
-from tests.preprocessing.test_framing import skin_photo
+from tests.conftest import skin_photo, synthetic_lesion
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,8 @@ import pytest
 from preprocessing.framing import lesion_box, lesion_square
 from preprocessing.geometry import make_square
 from preprocessing.pipeline import PreprocessConfig, preprocess
+from tests.conftest import skin_photo
 from training.data import load_image_rgb, read_dataset
-
-
-def skin_photo(
-    height: int = 300, width: int = 400, centre: tuple[int, int] = (200, 150), radius: int = 40
-) -> np.ndarray:
-    """Light, slightly noisy skin with a dark round lesion at `centre` (x, y)."""
-    rng = np.random.default_rng(0)
-    photo = np.clip(rng.normal((210, 170, 150), 6, (height, width, 3)), 0, 255).astype(np.uint8)
-    cv2.circle(photo, centre, radius, (90, 50, 35), -1)
-    return photo
 
 
 def test_the_box_holds_an_off_centre_lesion_with_a_margin() -> None:
@@ -44,10 +35,24 @@ def test_a_small_lesion_is_not_blown_up_beyond_the_minimum_square() -> None:
     assert box[2] == pytest.approx(0.45 * 300, abs=3)
 
 
-def test_a_lesion_filling_the_photo_keeps_the_whole_square() -> None:
-    box = lesion_box(skin_photo(radius=170))
+def test_a_lesion_filling_the_photo_falls_back_to_the_centred_square() -> None:
+    assert lesion_box(skin_photo(radius=170)) is None
 
-    assert box is not None and box[2] == 300
+
+def test_a_soft_vignette_is_not_taken_for_the_lesion() -> None:
+    photo = skin_photo(height=450, width=600, centre=(310, 230), radius=35)
+    rows, cols = np.mgrid[0:450, 0:600]
+    radius = np.hypot((cols - 300) / 300, (rows - 225) / 225)
+    falloff = np.clip(1.45 - 0.9 * radius, 0.15, 1.0)  # dark, soft corners
+    vignetted = (photo * falloff[..., None]).astype(np.uint8)
+
+    box = lesion_box(vignetted)
+
+    assert box is not None
+    top, left, side = box
+    assert side < 0.6 * 450  # the lesion's square, not the whole frame
+    assert left <= 310 - 35 and left + side >= 310 + 35
+    assert top <= 230 - 35 and top + side >= 230 + 35
 
 
 @pytest.mark.parametrize("fill", [0, 200])
@@ -59,7 +64,7 @@ def test_no_lesion_falls_back_to_the_centred_square(fill: int) -> None:
 
 
 def test_bad_arguments_are_refused_with_what_was_received() -> None:
-    with pytest.raises(ValueError, match="Received: shape"):
+    with pytest.raises(ValueError, match="Received: shape=\\(10, 10\\), dtype=uint8"):
         lesion_box(np.zeros((10, 10), np.uint8))
     with pytest.raises(ValueError, match=r"margin=0\.5"):
         lesion_box(skin_photo(), margin=0.5)
@@ -84,16 +89,21 @@ def test_lesion_framing_gives_the_same_input_wherever_the_lesion_sits() -> None:
     assert lesion_difference < 5 < centre_difference
 
 
-def test_real_lesions_are_found_and_kept_inside_their_square(shared_data_dir: Path) -> None:
+def test_real_lesions_are_framed_inside_the_photo(shared_data_dir: Path) -> None:
     records = read_dataset(shared_data_dir).records[::300][:30]
-    found = 0
+    framed = 0
     for record in records:
         photo = load_image_rgb(record.path)
         box = lesion_box(photo)
-        if box is None:
+        if box is None:  # lesion fills the photo, or none found: centred framing
             continue
-        found += 1
+        framed += 1
         top, left, side = box
-        assert side >= 0.45 * min(photo.shape[:2]) - 2
+        assert 0.45 * min(photo.shape[:2]) - 2 <= side < 0.95 * min(photo.shape[:2])
+        assert top >= 0 and left >= 0
         assert top + side <= photo.shape[0] and left + side <= photo.shape[1]
-    assert found >= 0.9 * len(records)
+        # The square holds the photo's darkest part: the lesion, not the skin around it.
+        lightness = cv2.cvtColor(photo, cv2.COLOR_RGB2LAB)[..., 0].astype(float)
+        inside = lightness[top : top + side, left : left + side].mean()
+        assert inside < lightness.mean()
+    assert framed >= len(records) // 2

@@ -66,7 +66,7 @@ def test_hair_copies_of_takes_only_known_groups(capsys: pytest.CaptureFixture[st
 
 
 def test_framing_takes_only_known_framings(capsys: pytest.CaptureFixture[str]) -> None:
-    assert parse_config(["--framing", "lesion"]).framing == "lesion"
+    assert parse_config(["--framing", "centre"]).framing == "centre"
     with pytest.raises(SystemExit):
         parse_config(["--framing", "side"])
     assert "--framing must be 'centre' or 'lesion'" in capsys.readouterr().err

@@ -10,6 +10,7 @@ Needs the shared dermoscopy data beside the repository.
 
 Usage:
     python benchmarks/acquisition_shift.py [--model PATH] [--split-file CSV] [--split test]
+        [--only closer JPEG ...]  (changes whose names contain these words)
 """
 
 from __future__ import annotations
@@ -82,14 +83,18 @@ def shifted_input(task: tuple[Path, str, PreprocessConfig]) -> np.ndarray:
 
 
 def main() -> int:
-    loaded, records, _ = load_model_and_records(parse_arguments(__doc__.splitlines()[0]))
+    arguments = parse_arguments(__doc__.splitlines()[0])
+    loaded, records, _ = load_model_and_records(arguments)
     card = loaded.card
+    chosen = [
+        name for name in SHIFTS if not arguments.only or any(o in name for o in arguments.only)
+    ]
     labels = np.array([r.label == MELANOMA for r in records])
     print(f"model {card.model_version}, {len(records)} photos, {int(labels.sum())} melanomas")
     print(f"{'change':<38} {'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}")
     baseline: tuple[np.ndarray, np.ndarray] | None = None
     with ProcessPoolExecutor() as pool:
-        for shift in SHIFTS:
+        for shift in ["as sent", *[name for name in chosen if name != "as sent"]]:
             tasks = [(r.path, shift, card.preprocessing) for r in records]
             images = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
             logits = predict_logits(

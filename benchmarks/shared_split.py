@@ -36,6 +36,9 @@ def parse_arguments(description: str) -> argparse.Namespace:
         "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
     )
     parser.add_argument("--split", default="test", help="'all': every image in the split file")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="benchmarks with variants: run those named so"
+    )
     return parser.parse_args()
 
 

@@ -30,6 +30,20 @@ from training.data import MELANOMA, Record, load_image_rgb
 
 logger = logging.getLogger(__name__)
 
+PREPROCESSING_SOURCES = Path(__file__).resolve().parents[1] / "preprocessing"
+
+
+def preprocessing_fingerprint() -> str:
+    """Return a hash of the preprocessing package's source code.
+
+    Part of every cache key: a cache made before the preprocessing code changed
+    must not be reused (the config alone cannot tell two versions of the code apart).
+    """
+    digest = hashlib.sha256()
+    for source in sorted(PREPROCESSING_SOURCES.glob("*.py")):
+        digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()[:16]
+
 
 def _preprocess_one(task: tuple[str, dict[str, object], int | None]) -> np.ndarray | None:
     path, config_values, hair_seed = task
@@ -107,7 +121,8 @@ def preprocess_records(
     tasks = [(str(r.path), config.to_dict(), s) for r, s in zip(records, seeds, strict=True)]
     cache_file = None
     if cache_dir is not None:
-        key = hashlib.sha256(json.dumps(tasks).encode()).hexdigest()[:20]
+        keyed = json.dumps([preprocessing_fingerprint(), tasks]).encode()
+        key = hashlib.sha256(keyed).hexdigest()[:20]
         cache_file = cache_dir / f"{description}-{key}.npz"
         if cache_file.is_file():
             with np.load(cache_file) as cached:
@@ -127,7 +142,10 @@ def preprocess_records(
     images = images[keep]
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_file, images=images, keep=keep)
+        # Written under another name and renamed: a run reading it meanwhile sees all or none.
+        partial = cache_file.with_suffix(f".{os.getpid()}.partial.npz")
+        np.savez(partial, images=images, keep=keep)
+        os.replace(partial, cache_file)
     return images, keep
 
 

@@ -68,7 +68,7 @@ class TrainConfig:
     image_size: int = 192
     working_size: int = 256
     center_fraction: float = 0.8  # trim the frame's edges (vignettes, rulers, ink)
-    framing: Framing = "lesion"  # the square around the lesion found ("centre": models up to 2.4)
+    framing: Framing = "centre"  # or "lesion": the square around the lesion found (experimental)
     hair_removal: bool = True
     color_constancy: bool = True
     epochs: int = 12
@@ -93,7 +93,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.5.0"
+    model_version: str = "2.4.1"  # 2.4.0 was trained before incomplete batches were dropped
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from preprocessing.geometry import make_square
-
 ANALYSIS_SIDE = 128  # short side at which the lesion is found (fast, hair-proof opening)
 MIN_VALID_FRACTION = 0.2  # less non-black area than this: no lesion to find
 MIN_LESION_FRACTION = 0.01  # blobs smaller than this share of the frame are ignored
@@ -104,20 +102,3 @@ def lesion_box(
         min(round(square_left / scale), width - box_side),
         box_side,
     )
-
-
-def lesion_square(image: np.ndarray, fallback_fraction: float) -> np.ndarray:
-    """Crop the square around the lesion, or the centred square when none is found.
-
-    Args:
-        image: RGB uint8 photo (H, W, 3).
-        fallback_fraction: Centred part of the photo's square kept when no lesion is found.
-
-    Returns:
-        A square RGB uint8 array.
-    """
-    box = lesion_box(image)
-    if box is None:
-        return make_square(image, "crop", fallback_fraction)
-    top, left, side = box
-    return image[top : top + side, left : left + side]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from preprocessing.color import color_constancy
-from preprocessing.framing import lesion_square
+from preprocessing.framing import lesion_box
 from preprocessing.geometry import ResizeMode, make_square, resize
 from preprocessing.hair import remove_hair
 
 Framing = Literal["centre", "lesion"]
+FRAMINGS: tuple[str, ...] = get_args(Framing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +61,7 @@ class PreprocessConfig:
             raise ValueError(
                 f"`resize_mode` must be 'crop' or 'pad'. Received: resize_mode={self.resize_mode!r}"
             )
-        if self.framing not in ("centre", "lesion"):
+        if self.framing not in FRAMINGS:
             raise ValueError(
                 f"`framing` must be 'centre' or 'lesion'. Received: framing={self.framing!r}"
             )
@@ -89,8 +90,7 @@ def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
 
     Steps: frame the photo (`frame()`: the centred square or the lesion's square),
     resize to the working size, hair removal, colour constancy, resize to the model
-    input. Pixel scaling to [0, 1] is
-    done inside the model, so the result stays uint8.
+    input. Pixel scaling to [0, 1] is done inside the model, so the result stays uint8.
 
     Args:
         image: RGB uint8 array of shape (H, W, 3).
@@ -128,6 +128,9 @@ def frame(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
         A square array at the photo's resolution: part of the photo, or (with
         `resize_mode` "pad") the whole photo on black borders.
     """
-    if config.framing == "lesion":
-        return lesion_square(image, config.center_fraction)
+    box = lesion_box(image) if config.framing == "lesion" else None
+    if box is not None:
+        top, left, side = box
+        return image[top : top + side, left : left + side]
+    # Centred framing, also when no lesion square was found.
     return make_square(image, config.resize_mode, config.center_fraction)

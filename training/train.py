@@ -37,7 +37,7 @@ from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
 from model.test_time import check_views
-from preprocessing.pipeline import Framing, PreprocessConfig
+from preprocessing.pipeline import FRAMINGS, Framing, PreprocessConfig
 from training import augment
 from training.cache import preprocess_records, with_hairy_copies
 from training.calibration import choose_thresholds, fit_platt
@@ -116,7 +116,7 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for name in ("saturation", "zoom"):
         if len(values[name]) != 2:
             parser.error(f"--{name} takes two numbers. Received: {values[name]}")
-    if values["framing"] not in ("centre", "lesion"):
+    if values["framing"] not in FRAMINGS:
         parser.error(f"--framing must be 'centre' or 'lesion'. Received: {values['framing']!r}")
     if values["hair_copies_of"] not in ("melanoma", "all"):
         parser.error(

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from preprocessing.framing import lesion_box, lesion_square
+from preprocessing.framing import lesion_box
 from preprocessing.geometry import make_square
-from preprocessing.pipeline import PreprocessConfig, preprocess
+from preprocessing.pipeline import PreprocessConfig, frame, preprocess
 from tests.conftest import skin_photo
 from training.data import load_image_rgb, read_dataset
 
@@ -60,7 +60,8 @@ def test_no_lesion_falls_back_to_the_centred_square(fill: int) -> None:
     blank = np.full((300, 400, 3), fill, np.uint8)
 
     assert lesion_box(blank) is None
-    np.testing.assert_array_equal(lesion_square(blank, 0.8), make_square(blank, "crop", 0.8))
+    lesion_framed = PreprocessConfig(center_fraction=0.8, framing="lesion")
+    np.testing.assert_array_equal(frame(blank, lesion_framed), make_square(blank, "crop", 0.8))
 
 
 def test_bad_arguments_are_refused_with_what_was_received() -> None:

@@ -25,28 +25,15 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
+from training.acquisition import add_noise, blur, jpeg, scale_channels  # noqa: E402
 from training.data import MELANOMA, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
-
-
-def scale_channels(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
-    """Multiply R, G and B by their gains (white balance, exposure), clipped to uint8."""
-    return np.clip(image * np.array(gains, np.float32), 0, 255).astype(np.uint8)
-
-
-def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
-    """Round-trip through JPEG at `quality` (messenger and phone compression)."""
-    ok, encoded = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise RuntimeError("OpenCV could not encode a JPEG")
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy()
 
 
 def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:
@@ -58,15 +45,14 @@ def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:
 
 def gaussian_noise(image: np.ndarray, sigma: float) -> np.ndarray:
     """Add sensor noise, seeded by the image's content so reruns agree."""
-    rng = np.random.default_rng(int(image[::7, ::7].sum()))
-    return np.clip(image + rng.normal(0, sigma, image.shape), 0, 255).astype(np.uint8)
+    return add_noise(image, sigma, np.random.default_rng(int(image[::7, ::7].sum())))
 
 
 SHIFTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "as sent": lambda image: image,
     "low resolution (short side 64 px)": lambda image: shrink_to(image, 64),
     "JPEG quality 15": lambda image: jpeg(image, 15),
-    "blurred (Gaussian sigma 2 px)": lambda image: cv2.GaussianBlur(image, (0, 0), 2.0),
+    "blurred (Gaussian sigma 2 px)": lambda image: blur(image, 2.0),
     "sensor noise (sigma 10)": lambda image: gaussian_noise(image, 10.0),
     "warm white balance (R x1.2, B x0.8)": lambda image: scale_channels(image, (1.2, 1.0, 0.8)),
     "cool white balance (R x0.8, B x1.2)": lambda image: scale_channels(image, (0.8, 1.0, 1.2)),

@@ -6,7 +6,8 @@ in production. Optional extra copies get synthetic hair *before* preprocessing;
 hair removal cleans thin hairs, while the thicker synthetic strokes it misses stay
 as augmentation that teaches robustness to hair. Copies must be drawn from both
 classes alike: drawn from melanomas only, they taught model 2.3.0 that hair (and
-hair-removal traces) means melanoma (`benchmarks/hair_robustness.py`).
+hair-removal traces) means melanoma (`benchmarks/hair_robustness.py`). Other copies
+are changed as another camera would have taken them (`training.acquisition`).
 """
 
 from __future__ import annotations
@@ -26,27 +27,36 @@ from tqdm import tqdm
 from preprocessing.errors import InvalidImageError
 from preprocessing.hair import add_synthetic_hair
 from preprocessing.pipeline import PreprocessConfig, preprocess
+from training.acquisition import simulate_acquisition
 from training.data import MELANOMA, Record, load_image_rgb
 
 logger = logging.getLogger(__name__)
 
-PREPROCESSING_SOURCES = Path(__file__).resolve().parents[1] / "preprocessing"
+_REPO = Path(__file__).resolve().parents[1]
+# The code that turns a file into a cached array: preprocessing, plus the changes
+# drawn on training copies before it.
+PREPROCESSING_SOURCES = (
+    *sorted((_REPO / "preprocessing").glob("*.py")),
+    _REPO / "training" / "acquisition.py",
+)
 
 
 def preprocessing_fingerprint() -> str:
-    """Return a hash of the preprocessing package's source code.
+    """Return a hash of the source code that produces cached arrays.
 
     Part of every cache key: a cache made before the preprocessing code changed
     must not be reused (the config alone cannot tell two versions of the code apart).
     """
     digest = hashlib.sha256()
-    for source in sorted(PREPROCESSING_SOURCES.glob("*.py")):
+    for source in PREPROCESSING_SOURCES:
         digest.update(source.name.encode() + source.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _preprocess_one(task: tuple[str, dict[str, object], int | None]) -> np.ndarray | None:
-    path, config_values, hair_seed = task
+def _preprocess_one(
+    task: tuple[str, dict[str, object], int | None, int | None],
+) -> np.ndarray | None:
+    path, config_values, hair_seed, acquisition_seed = task
     config = PreprocessConfig.from_dict(config_values)
     try:
         image = load_image_rgb(Path(path))
@@ -55,24 +65,51 @@ def _preprocess_one(task: tuple[str, dict[str, object], int | None]) -> np.ndarr
         return None
     if hair_seed is not None:
         image = add_synthetic_hair(image, np.random.default_rng(hair_seed))
+    if acquisition_seed is not None:
+        image = simulate_acquisition(image, np.random.default_rng(acquisition_seed))
     return preprocess(image, config)
 
 
-def with_hairy_copies(
+def with_training_copies(
+    records: Sequence[Record],
+    *,
+    hair_copies: float,
+    hair_copies_of: str,
+    acquisition_copies: float,
+    seed: int,
+) -> tuple[list[Record], list[int | None], list[int | None]]:
+    """Append hairy copies and camera-changed copies of training records.
+
+    Returns:
+        The records followed by the copies, and per record its hair seed and its
+        acquisition seed (None where not drawn), for `preprocess_records`.
+    """
+    hairy, hair_seeds = with_copies(records, hair_copies, of=hair_copies_of, seed=seed)
+    changed, acquisition_seeds = with_copies(records, acquisition_copies, of="all", seed=seed + 1)
+    extra = changed[len(records) :]
+    return (
+        [*hairy, *extra],
+        hair_seeds + [None] * len(extra),
+        [None] * len(hairy) + acquisition_seeds[len(records) :],
+    )
+
+
+def with_copies(
     records: Sequence[Record], copies: float, *, of: str, seed: int
 ) -> tuple[list[Record], list[int | None]]:
-    """Append records to be drawn again with synthetic hair, and a hair seed per record.
+    """Append records to be drawn again with a change, and a seed of the change per record.
 
     Args:
         records: Training records.
-        copies: Extra hairy copies per eligible record (0.5: every other one on average).
-        of: `"all"` (every record is eligible, so hair says nothing about the class)
-            or `"melanoma"` (melanomas only; also oversamples them).
-        seed: Seed of the draw and of each copy's hair.
+        copies: Extra copies per eligible record (0.5: every other one on average).
+        of: `"all"` (every record is eligible, so the change says nothing about the
+            class) or `"melanoma"` (melanomas only; also oversamples them).
+        seed: Seed of the draw and of each copy's change.
 
     Returns:
-        The records followed by the copies, and per record its hair seed (None for
-        the originals), for `preprocess_records(..., hair_seeds=...)`.
+        The records followed by the copies, and per record its seed (None for
+        the originals), for `preprocess_records(..., hair_seeds=...)` or
+        `acquisition_seeds=...`.
 
     Raises:
         ValueError: For an unknown `of` or negative `copies`.
@@ -87,9 +124,9 @@ def with_hairy_copies(
     picks: list[int] = []
     if eligible:
         picks = rng.choice(len(eligible), extra, replace=extra > len(eligible)).tolist()
-    hair_seeds: list[int | None] = [None] * len(records)
-    hair_seeds += [int(rng.integers(1 << 31)) for _ in picks]
-    return [*records, *(eligible[index] for index in picks)], hair_seeds
+    seeds: list[int | None] = [None] * len(records)
+    seeds += [int(rng.integers(1 << 31)) for _ in picks]
+    return [*records, *(eligible[index] for index in picks)], seeds
 
 
 def preprocess_records(
@@ -97,6 +134,7 @@ def preprocess_records(
     config: PreprocessConfig,
     *,
     hair_seeds: Sequence[int | None] | None = None,
+    acquisition_seeds: Sequence[int | None] | None = None,
     workers: int | None = None,
     cache_dir: Path | None = None,
     description: str = "preprocess",
@@ -107,6 +145,8 @@ def preprocess_records(
         records: Images to load.
         config: Preprocessing configuration (the one saved in the model card).
         hair_seeds: Per record, a seed to draw synthetic hair first, or None.
+        acquisition_seeds: Per record, a seed to change it as another camera would
+            (after the hair), or None.
         workers: Worker processes (default: all cores).
         cache_dir: Where to keep `.npz` caches keyed by content; None disables.
         description: Progress bar label.
@@ -115,10 +155,18 @@ def preprocess_records(
         (images uint8 (N, S, S, 3), keep mask bool (len(records),)) where the
         mask is False for images that could not be read.
     """
-    seeds = list(hair_seeds) if hair_seeds is not None else [None] * len(records)
-    if len(seeds) != len(records):
-        raise ValueError(f"`hair_seeds` must match records. Received: {len(seeds)} seeds")
-    tasks = [(str(r.path), config.to_dict(), s) for r, s in zip(records, seeds, strict=True)]
+    none: list[int | None] = [None] * len(records)
+    hair = list(hair_seeds) if hair_seeds is not None else none
+    acquisition = list(acquisition_seeds) if acquisition_seeds is not None else none
+    if not len(hair) == len(acquisition) == len(records):
+        raise ValueError(
+            f"Seeds must match the {len(records)} records. "
+            f"Received: {len(hair)} hair and {len(acquisition)} acquisition seeds"
+        )
+    tasks = [
+        (str(r.path), config.to_dict(), h, a)
+        for r, h, a in zip(records, hair, acquisition, strict=True)
+    ]
     cache_file = None
     if cache_dir is not None:
         keyed = json.dumps([preprocessing_fingerprint(), tasks]).encode()

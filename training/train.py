@@ -39,7 +39,7 @@ from model.predictor import calibrate
 from model.test_time import check_views
 from preprocessing.pipeline import FRAMINGS, Framing, PreprocessConfig
 from training import augment
-from training.cache import preprocess_records, with_hairy_copies
+from training.cache import preprocess_records, with_training_copies
 from training.calibration import choose_thresholds, fit_platt
 from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
@@ -88,6 +88,9 @@ class TrainConfig:
     # "all": every image alike, so hair (and hair-removal traces) says nothing about the
     # class; "melanoma" (models up to 2.3.0, 1.0 copies): taught that hair means melanoma.
     hair_copies_of: str = "all"
+    # Extra copies per image changed as another camera would take them (JPEG, blur,
+    # resolution loss, noise, exposure; `training.acquisition`), before preprocess().
+    acquisition_copies: float = 0.0
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
     seed: int = 0
@@ -181,15 +184,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             by_split[name] = [r for r in by_split[name] if r.source in config.train_sources]
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
-    # ---- preprocess once (same preprocess() as serving), plus hairy copies -------------
-    train_records, hair_seeds = with_hairy_copies(
-        by_split["train"], config.hair_copies, of=config.hair_copies_of, seed=config.seed
+    # ---- preprocess once (same preprocess() as serving), plus changed copies -----------
+    train_records, hair_seeds, acquisition_seeds = with_training_copies(
+        by_split["train"],
+        hair_copies=config.hair_copies,
+        hair_copies_of=config.hair_copies_of,
+        acquisition_copies=config.acquisition_copies,
+        seed=config.seed,
     )
     cache_dir = config.cache_dir if config.cache_dir and str(config.cache_dir) != "." else None
     prepare = functools.partial(
         preprocess_records, config=preprocessing, cache_dir=cache_dir, workers=workers
     )
-    x_train, keep = prepare(train_records, hair_seeds=hair_seeds, description="train")
+    x_train, keep = prepare(
+        train_records,
+        hair_seeds=hair_seeds,
+        acquisition_seeds=acquisition_seeds,
+        description="train",
+    )
     y_train = np.array([r.label for r, k in zip(train_records, keep, strict=True) if k], np.float32)
     arrays: dict[str, tuple[np.ndarray, list[Record]]] = {}
     for name, subset in (
@@ -286,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "data": report.summary(),
         "split": split_summary(records, assignment),
         "train_sources": list(config.train_sources) or "all",
-        "training_images_with_hair_copies": len(x_train),
+        "training_images_with_copies": len(x_train),
     }
     (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     export_path = config.export or config.out / "melnev.keras"

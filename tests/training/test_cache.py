@@ -57,9 +57,19 @@ def test_changed_preprocessing_code_does_not_reuse_an_old_cache(
 def test_the_fingerprint_follows_the_preprocessing_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "pipeline.py").write_text("x = 1\n")
-    monkeypatch.setattr(cache, "PREPROCESSING_SOURCES", tmp_path)
-    before = cache.preprocessing_fingerprint()
-    (tmp_path / "pipeline.py").write_text("x = 2\n")
+    sources = (tmp_path / "pipeline.py", tmp_path / "acquisition.py")
+    for source in sources:
+        source.write_text("x = 1\n")
+    monkeypatch.setattr(cache, "PREPROCESSING_SOURCES", sources)
+    fingerprints = [cache.preprocessing_fingerprint()]
+    for source in sources:
+        source.write_text("x = 2\n")
+        fingerprints.append(cache.preprocessing_fingerprint())
 
-    assert cache.preprocessing_fingerprint() != before
+    assert len(set(fingerprints)) == 3
+
+
+def test_the_fingerprint_covers_preprocessing_and_training_copies() -> None:
+    names = {source.name for source in cache.PREPROCESSING_SOURCES}
+
+    assert {"pipeline.py", "framing.py", "hair.py", "acquisition.py"} <= names

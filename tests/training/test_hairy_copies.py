@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from training.cache import with_hairy_copies
+from training.cache import with_copies
 from training.data import MELANOMA, NEVUS, Record
 
 
@@ -21,7 +21,7 @@ def records(melanomas: int, nevi: int) -> list[Record]:
 def test_copies_of_all_keep_the_class_mix() -> None:
     originals = records(100, 900)
 
-    extended, seeds = with_hairy_copies(originals, 0.5, of="all", seed=0)
+    extended, seeds = with_copies(originals, 0.5, of="all", seed=0)
 
     copies = extended[len(originals) :]
     assert extended[: len(originals)] == originals
@@ -33,7 +33,7 @@ def test_copies_of_all_keep_the_class_mix() -> None:
 
 
 def test_copies_of_melanoma_are_melanomas_only() -> None:
-    extended, seeds = with_hairy_copies(records(10, 90), 2.0, of="melanoma", seed=0)
+    extended, seeds = with_copies(records(10, 90), 2.0, of="melanoma", seed=0)
 
     copies = extended[100:]
     assert len(copies) == len(seeds) - 100 == 20
@@ -41,16 +41,16 @@ def test_copies_of_melanoma_are_melanomas_only() -> None:
 
 
 def test_same_seed_same_copies_and_hair() -> None:
-    first = with_hairy_copies(records(10, 90), 0.3, of="all", seed=4)
-    assert first == with_hairy_copies(records(10, 90), 0.3, of="all", seed=4)
-    assert first != with_hairy_copies(records(10, 90), 0.3, of="all", seed=5)
+    first = with_copies(records(10, 90), 0.3, of="all", seed=4)
+    assert first == with_copies(records(10, 90), 0.3, of="all", seed=4)
+    assert first != with_copies(records(10, 90), 0.3, of="all", seed=5)
 
 
 def test_no_copies_and_bad_arguments() -> None:
     originals = records(3, 3)
-    assert with_hairy_copies(originals, 0.0, of="all", seed=0) == (originals, [None] * 6)
-    assert with_hairy_copies(records(0, 5), 1.0, of="melanoma", seed=0)[0] == records(0, 5)
+    assert with_copies(originals, 0.0, of="all", seed=0) == (originals, [None] * 6)
+    assert with_copies(records(0, 5), 1.0, of="melanoma", seed=0)[0] == records(0, 5)
     with pytest.raises(ValueError, match="Received: of='nevus'"):
-        with_hairy_copies(originals, 1.0, of="nevus", seed=0)
+        with_copies(originals, 1.0, of="nevus", seed=0)
     with pytest.raises(ValueError, match="Received: copies=-1"):
-        with_hairy_copies(originals, -1, of="all", seed=0)
+        with_copies(originals, -1, of="all", seed=0)

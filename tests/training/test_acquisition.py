@@ -1,0 +1,102 @@
+"""Camera-changed training copies: what the changes do, and how copies are drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from preprocessing.pipeline import PreprocessConfig
+from tests.conftest import synthetic_lesion
+from training.acquisition import add_noise, blur, jpeg, simulate_acquisition
+from training.cache import preprocess_records, with_training_copies
+from training.data import MELANOMA, NEVUS, Record
+
+
+def high_frequency_energy(image: np.ndarray) -> float:
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F)).mean())
+
+
+def test_each_change_degrades_the_photo_as_a_camera_would() -> None:
+    photo = synthetic_lesion(160, seed=1)
+
+    def error(image: np.ndarray) -> float:
+        return float(np.abs(image.astype(np.float32) - photo).mean())
+
+    assert error(jpeg(photo, 95)) < error(jpeg(photo, 10))
+    assert high_frequency_energy(blur(photo, 2.0)) < 0.5 * high_frequency_energy(photo)
+    noisy = add_noise(photo, 10.0, np.random.default_rng(0))
+    assert high_frequency_energy(noisy) > 1.5 * high_frequency_energy(photo)
+    assert 5.0 < error(noisy) < 10.0
+
+
+def test_simulated_acquisition_always_changes_the_photo_and_is_seeded() -> None:
+    photo = synthetic_lesion(160, seed=2)
+    changed = [simulate_acquisition(photo, np.random.default_rng(seed)) for seed in range(40)]
+
+    for image in changed:
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+        assert image.shape[0] <= photo.shape[0] and image.shape[1] <= photo.shape[1]
+        assert image.shape != photo.shape or not np.array_equal(image, photo)
+    again = simulate_acquisition(photo, np.random.default_rng(7))
+    np.testing.assert_array_equal(again, changed[7])
+    assert len({image.shape for image in changed}) > 1  # some lose resolution, most do not
+
+
+def records(melanomas: int, nevi: int) -> list[Record]:
+    labels = [MELANOMA] * melanomas + [NEVUS] * nevi
+    return [
+        Record(Path(f"/x/{index}.jpg"), label, "S", f"img{index}", f"lesion{index}")
+        for index, label in enumerate(labels)
+    ]
+
+
+def test_training_copies_are_hairy_or_camera_changed_never_both() -> None:
+    originals = records(100, 900)
+
+    extended, hair, acquisition = with_training_copies(
+        originals, hair_copies=0.16, hair_copies_of="all", acquisition_copies=0.2, seed=0
+    )
+
+    assert extended[: len(originals)] == originals
+    assert len(extended) == 1000 + 160 + 200
+    assert len(hair) == len(acquisition) == len(extended)
+    assert sum(seed is not None for seed in hair) == 160
+    assert sum(seed is not None for seed in acquisition) == 200
+    assert not any(h is not None and a is not None for h, a in zip(hair, acquisition, strict=True))
+    assert all(
+        h is None and a is None for h, a in zip(hair[:1000], acquisition[:1000], strict=True)
+    )
+    changed = [r for r, a in zip(extended, acquisition, strict=True) if a is not None]
+    assert 0.05 < np.mean([r.label == MELANOMA for r in changed]) < 0.17  # the 10 % mix
+
+
+def test_no_camera_copies_leaves_the_hairy_copies_alone() -> None:
+    originals = records(10, 90)
+
+    extended, hair, acquisition = with_training_copies(
+        originals, hair_copies=0.3, hair_copies_of="all", acquisition_copies=0.0, seed=3
+    )
+
+    assert len(extended) == 130 and acquisition == [None] * 130
+    assert sum(seed is not None for seed in hair) == 30
+
+
+def test_camera_changed_copies_are_preprocessed_changed(tmp_path: Path) -> None:
+    path = tmp_path / "lesion.png"
+    cv2.imwrite(str(path), synthetic_lesion(128, seed=4)[..., ::-1])
+    record = Record(path, MELANOMA, "test", "lesion", "lesion")
+    config = PreprocessConfig(image_size=64, working_size=96)
+
+    images, keep = preprocess_records(
+        [record, record, record], config, acquisition_seeds=[None, 1, 2], workers=1
+    )
+
+    assert keep.all()
+    assert not np.array_equal(images[0], images[1])
+    assert not np.array_equal(images[1], images[2])
+    with pytest.raises(ValueError, match="Seeds must match"):
+        preprocess_records([record], config, acquisition_seeds=[None, 1], workers=1)

@@ -11,10 +11,16 @@ Needs the shared dermoscopy data beside the repository.
 Usage:
     python benchmarks/acquisition_shift.py [--model PATH] [--split-file CSV] [--split test]
         [--only closer JPEG ...]  (changes whose names contain these words)
+        [--compare PATH]  (a second model answered on the same photos; rows alternate)
+
+With `--compare`, rows are named by each model file's folder, and the photos scored must
+be outside the second model's training and validation photos (its folder's split.csv,
+when there is one).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -28,12 +34,14 @@ from shared_split import load_model_and_records, parse_arguments, risk_levels  #
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
+from model.loader import load_model  # noqa: E402
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
 from training.acquisition import add_noise, blur, jpeg, scale_channels  # noqa: E402
-from training.data import MELANOMA, load_image_rgb  # noqa: E402
+from training.data import MELANOMA, Record, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
+from training.split import read_split  # noqa: E402
 
 
 def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:
@@ -68,31 +76,53 @@ def shifted_input(task: tuple[Path, str, PreprocessConfig]) -> np.ndarray:
     return preprocess(SHIFTS[shift](load_image_rgb(path)), config)
 
 
+def check_unseen(model_path: Path, records: list[Record]) -> None:
+    """Refuse to score a compared model on photos it was trained or validated on."""
+    split_file = model_path.parent / "split.csv"
+    if not split_file.is_file():
+        return
+    assignment = read_split(split_file)
+    seen = [r.image_id for r in records if assignment.get(r.image_id, "test") != "test"]
+    if seen:
+        raise SystemExit(f"{model_path}: {len(seen)} of these photos are in its train/val split")
+
+
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
     loaded, records, _ = load_model_and_records(arguments)
-    card = loaded.card
+    models = {(arguments.model or Path("shipped/x")).parent.name: loaded}
+    if arguments.compare:
+        check_unseen(arguments.compare, records)
+        models[arguments.compare.parent.name] = load_model(arguments.compare)
     chosen = [
         name for name in SHIFTS if not arguments.only or any(o in name for o in arguments.only)
     ]
     labels = np.array([r.label == MELANOMA for r in records])
-    print(f"model {card.model_version}, {len(records)} photos, {int(labels.sum())} melanomas")
-    print(f"{'change':<38} {'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}")
-    baseline: tuple[np.ndarray, np.ndarray] | None = None
+    print(f"{len(records)} photos, {int(labels.sum())} melanomas")
+    print(f"{'change':<38} {'model':>14} {'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}")
+    baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ProcessPoolExecutor() as pool:
         for shift in ["as sent", *[name for name in chosen if name != "as sent"]]:
-            tasks = [(r.path, shift, card.preprocessing) for r in records]
-            images = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
-            logits = predict_logits(
-                loaded.model, images, batch_size=64, views=card.test_time_views
-            ).ravel()
-            probabilities = calibrate(logits, card.calibration).ravel()
-            levels = risk_levels(logits, card)
-            baseline = baseline or (probabilities, levels)
-            moved = np.abs(probabilities - baseline[0]).mean()
-            changed = np.mean(levels != baseline[1])
-            auc = roc_auc_score(labels, probabilities)
-            print(f"{shift:<38} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}", flush=True)
+            inputs: dict[str, np.ndarray] = {}  # preprocessed once per preprocessing config
+            for name, model in models.items():
+                card = model.card
+                key = json.dumps(card.preprocessing.to_dict(), sort_keys=True)
+                if key not in inputs:
+                    tasks = [(r.path, shift, card.preprocessing) for r in records]
+                    inputs[key] = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
+                logits = predict_logits(
+                    model.model, inputs[key], batch_size=64, views=card.test_time_views
+                ).ravel()
+                probabilities = calibrate(logits, card.calibration).ravel()
+                levels = risk_levels(logits, card)
+                baseline = baselines.setdefault(name, (probabilities, levels))
+                moved = np.abs(probabilities - baseline[0]).mean()
+                changed = np.mean(levels != baseline[1])
+                auc = roc_auc_score(labels, probabilities)
+                print(
+                    f"{shift:<38} {name[-14:]:>14} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}",
+                    flush=True,
+                )
     return 0
 
 

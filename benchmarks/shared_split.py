@@ -39,6 +39,9 @@ def parse_arguments(description: str) -> argparse.Namespace:
     parser.add_argument(
         "--only", nargs="*", default=[], help="benchmarks with variants: run those named so"
     )
+    parser.add_argument(
+        "--compare", type=Path, default=None, help="acquisition_shift: a second model, side by side"
+    )
     return parser.parse_args()
 
 

@@ -4,7 +4,7 @@ Training adds copies of some photos changed this way *before* `preprocess()`, as
 photos of another device would reach the bot. `benchmarks/acquisition_shift.py`
 measured model 2.4.0's risk level changing for 13-21 % of test photos under JPEG
 compression, blur and sensor noise, though its ranking (ROC AUC) barely moved.
-Functions take and return uint8 RGB arrays of any size.
+Functions take and return uint8 RGB arrays (height, width, 3) of any size.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from preprocessing.geometry import shrink_to
 
 def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     """Round-trip through JPEG at `quality` (messenger and phone compression)."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"`image` must be RGB (height, width, 3). Received: shape={image.shape}")
     ok, encoded = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
     if decoded is None:
@@ -26,13 +28,13 @@ def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
 
 def scale_channels(image: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
     """Multiply R, G and B by their gains (white balance, exposure), clipped to uint8."""
-    return np.clip(image * np.array(gains, np.float32), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(image * np.array(gains, np.float32)), 0, 255).astype(np.uint8)
 
 
 def add_noise(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Add Gaussian sensor noise of standard deviation `sigma` (0-255 scale)."""
     noisy = image + rng.normal(0.0, sigma, image.shape).astype(np.float32)
-    return np.clip(noisy, 0, 255).astype(np.uint8)
+    return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
 
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -43,9 +45,9 @@ def blur(image: np.ndarray, sigma: float) -> np.ndarray:
 def simulate_acquisition(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Change a photo as a random other device might have taken and sent it.
 
-    Each change is drawn with probability 0.4 (at least one is applied), in the order a
-    camera applies them: exposure, then optics (blur or resolution loss), then sensor
-    noise, then compression.
+    Each change is drawn with probability 0.4, and one at random when none was drawn
+    (so each is applied to about 43 % of copies), in the order a camera applies them:
+    exposure, then optics (blur or resolution loss), then sensor noise, then compression.
 
     Args:
         image: uint8 RGB photo.

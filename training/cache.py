@@ -34,10 +34,11 @@ logger = logging.getLogger(__name__)
 
 _REPO = Path(__file__).resolve().parents[1]
 # The code that turns a file into a cached array: preprocessing, plus the changes
-# drawn on training copies before it.
+# drawn on training copies before it, and this module, which applies them.
 PREPROCESSING_SOURCES = (
     *sorted((_REPO / "preprocessing").glob("*.py")),
     _REPO / "training" / "acquisition.py",
+    _REPO / "training" / "cache.py",
 )
 
 
@@ -80,12 +81,23 @@ def with_training_copies(
 ) -> tuple[list[Record], list[int | None], list[int | None]]:
     """Append hairy copies and camera-changed copies of training records.
 
+    Args:
+        records: Training records.
+        hair_copies: Extra hairy copies per eligible record (see `with_copies`).
+        hair_copies_of: `"all"` or `"melanoma"`: which records may get hair.
+        acquisition_copies: Extra camera-changed copies per record, of all classes.
+        seed: Seed of both draws (independent streams) and of each copy's change.
+
     Returns:
         The records followed by the copies, and per record its hair seed and its
         acquisition seed (None where not drawn), for `preprocess_records`.
     """
     hairy, hair_seeds = with_copies(records, hair_copies, of=hair_copies_of, seed=seed)
-    changed, acquisition_seeds = with_copies(records, acquisition_copies, of="all", seed=seed + 1)
+    # Its own stream: `seed + 1` would repeat the hair draw of the run seeded `seed + 1`.
+    acquisition_stream = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    changed, acquisition_seeds = with_copies(
+        records, acquisition_copies, of="all", seed=acquisition_stream
+    )
     extra = changed[len(records) :]
     return (
         [*hairy, *extra],

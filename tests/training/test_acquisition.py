@@ -94,9 +94,29 @@ def test_camera_changed_copies_are_preprocessed_changed(tmp_path: Path) -> None:
     images, keep = preprocess_records(
         [record, record, record], config, acquisition_seeds=[None, 1, 2], workers=1
     )
+    plain, _ = preprocess_records([record], config, workers=1)
 
     assert keep.all()
+    np.testing.assert_array_equal(images[0], plain[0])
     assert not np.array_equal(images[0], images[1])
     assert not np.array_equal(images[1], images[2])
     with pytest.raises(ValueError, match="Seeds must match"):
         preprocess_records([record], config, acquisition_seeds=[None, 1], workers=1)
+
+
+def test_other_camera_seeds_are_cached_apart(tmp_path: Path) -> None:
+    path = tmp_path / "lesion.png"
+    cv2.imwrite(str(path), synthetic_lesion(128, seed=5)[..., ::-1])
+    record = Record(path, MELANOMA, "test", "lesion", "lesion")
+    config = PreprocessConfig(image_size=32, working_size=64)
+    cache_dir = tmp_path / "cache"
+
+    first, _ = preprocess_records(
+        [record], config, acquisition_seeds=[1], workers=1, cache_dir=cache_dir
+    )
+    second, _ = preprocess_records(
+        [record], config, acquisition_seeds=[2], workers=1, cache_dir=cache_dir
+    )
+
+    assert len(list(cache_dir.glob("*.npz"))) == 2
+    assert not np.array_equal(first, second)

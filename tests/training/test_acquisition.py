@@ -10,9 +10,10 @@ import pytest
 
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
+from tests.training.test_hairy_copies import records  # plain fake records
 from training.acquisition import add_noise, blur, jpeg, simulate_acquisition
 from training.cache import preprocess_records, with_training_copies
-from training.data import MELANOMA, NEVUS, Record
+from training.data import MELANOMA, Record
 
 
 def high_frequency_energy(image: np.ndarray) -> float:
@@ -44,14 +45,6 @@ def test_simulated_acquisition_always_changes_the_photo_and_is_seeded() -> None:
     again = simulate_acquisition(photo, np.random.default_rng(7))
     np.testing.assert_array_equal(again, changed[7])
     assert len({image.shape for image in changed}) > 1  # some lose resolution, most do not
-
-
-def records(melanomas: int, nevi: int) -> list[Record]:
-    labels = [MELANOMA] * melanomas + [NEVUS] * nevi
-    return [
-        Record(Path(f"/x/{index}.jpg"), label, "S", f"img{index}", f"lesion{index}")
-        for index, label in enumerate(labels)
-    ]
 
 
 def test_training_copies_are_hairy_or_camera_changed_never_both() -> None:

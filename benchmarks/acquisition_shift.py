@@ -20,7 +20,6 @@ when there is one).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -90,28 +89,39 @@ def check_unseen(model_path: Path, records: list[Record]) -> None:
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
     loaded, records, _ = load_model_and_records(arguments)
-    models = {(arguments.model or Path("shipped/x")).parent.name: loaded}
+    first_name = arguments.model.parent.name if arguments.model else "shipped"
+    models = {first_name: loaded}
     if arguments.compare:
         check_unseen(arguments.compare, records)
-        models[arguments.compare.parent.name] = load_model(arguments.compare)
+        compared_name = arguments.compare.parent.name
+        if compared_name == first_name:  # two rows per change must stay apart
+            compared_name += " (2)"
+        models[compared_name] = load_model(arguments.compare)
     chosen = [
         name for name in SHIFTS if not arguments.only or any(o in name for o in arguments.only)
     ]
     labels = np.array([r.label == MELANOMA for r in records])
     print(f"{len(records)} photos, {int(labels.sum())} melanomas")
-    print(f"{'change':<38} {'model':>14} {'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}")
+    name_width = max(5, *map(len, models))
+    columns = f"{'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}"
+    print(f"{'change':<38} {'model':>{name_width}} {columns}")
     baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ProcessPoolExecutor() as pool:
         for shift in ["as sent", *[name for name in chosen if name != "as sent"]]:
-            inputs: dict[str, np.ndarray] = {}  # preprocessed once per preprocessing config
+            # Preprocessed once per preprocessing config (a frozen, hashable dataclass).
+            inputs: dict[PreprocessConfig, np.ndarray] = {}
             for name, model in models.items():
                 card = model.card
-                key = json.dumps(card.preprocessing.to_dict(), sort_keys=True)
-                if key not in inputs:
+                if card.preprocessing not in inputs:
                     tasks = [(r.path, shift, card.preprocessing) for r in records]
-                    inputs[key] = np.stack(list(pool.map(shifted_input, tasks, chunksize=16)))
+                    inputs[card.preprocessing] = np.stack(
+                        list(pool.map(shifted_input, tasks, chunksize=16))
+                    )
                 logits = predict_logits(
-                    model.model, inputs[key], batch_size=64, views=card.test_time_views
+                    model.model,
+                    inputs[card.preprocessing],
+                    batch_size=64,
+                    views=card.test_time_views,
                 ).ravel()
                 probabilities = calibrate(logits, card.calibration).ravel()
                 levels = risk_levels(logits, card)
@@ -120,7 +130,7 @@ def main() -> int:
                 changed = np.mean(levels != baseline[1])
                 auc = roc_auc_score(labels, probabilities)
                 print(
-                    f"{shift:<38} {name[-14:]:>14} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}",
+                    f"{shift:<38} {name:>{name_width}} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}",
                     flush=True,
                 )
     return 0

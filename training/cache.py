@@ -175,9 +175,9 @@ def preprocess_records(
             f"Seeds must match the {len(records)} records. "
             f"Received: {len(hair)} hair and {len(acquisition)} acquisition seeds"
         )
+    values = config.to_dict()
     tasks = [
-        (str(r.path), config.to_dict(), h, a)
-        for r, h, a in zip(records, hair, acquisition, strict=True)
+        (str(r.path), values, h, a) for r, h, a in zip(records, hair, acquisition, strict=True)
     ]
     cache_file = None
     if cache_dir is not None:

@@ -78,10 +78,15 @@ def test_no_camera_copies_leaves_the_hairy_copies_alone() -> None:
     assert sum(seed is not None for seed in hair) == 30
 
 
-def test_camera_changed_copies_are_preprocessed_changed(tmp_path: Path) -> None:
+@pytest.fixture
+def lesion_record(tmp_path: Path) -> Record:
     path = tmp_path / "lesion.png"
     cv2.imwrite(str(path), synthetic_lesion(128, seed=4)[..., ::-1])
-    record = Record(path, MELANOMA, "test", "lesion", "lesion")
+    return Record(path, MELANOMA, "test", "lesion", "lesion")
+
+
+def test_camera_changed_copies_are_preprocessed_changed(lesion_record: Record) -> None:
+    record = lesion_record
     config = PreprocessConfig(image_size=64, working_size=96)
 
     images, keep = preprocess_records(
@@ -97,10 +102,8 @@ def test_camera_changed_copies_are_preprocessed_changed(tmp_path: Path) -> None:
         preprocess_records([record], config, acquisition_seeds=[None, 1], workers=1)
 
 
-def test_other_camera_seeds_are_cached_apart(tmp_path: Path) -> None:
-    path = tmp_path / "lesion.png"
-    cv2.imwrite(str(path), synthetic_lesion(128, seed=5)[..., ::-1])
-    record = Record(path, MELANOMA, "test", "lesion", "lesion")
+def test_other_camera_seeds_are_cached_apart(lesion_record: Record, tmp_path: Path) -> None:
+    record = lesion_record
     config = PreprocessConfig(image_size=32, working_size=64)
     cache_dir = tmp_path / "cache"
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
 
 DISCLAIMER = (
     "Not a diagnosis: this is a statistical estimate from a photo. "
@@ -96,6 +93,10 @@ DELEGATED = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melnev` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] not in ("-h", "--help"):
+        from model.quiet_start import start_backend_quietly
+
+        start_backend_quietly()
     if arguments and arguments[0] in DELEGATED:
         import importlib
 

@@ -79,7 +79,7 @@ class RandomVignette(layers.Layer):
         return images * mask
 
 
-# The shipped recipe's ranges; `training.train.TrainConfig` takes its defaults from here.
+# The shipped recipe's ranges; `training.config.TrainConfig` takes its defaults from here.
 SATURATION = (0.3, 0.7)
 HUE = 0.06
 ZOOM = (-0.3, 0.1)

@@ -161,3 +161,14 @@ def split_summary(records: Sequence[Record], assignment: dict[str, str]) -> dict
         "lesions": {split: len(lesions[split]) for split in SPLITS},
         "unassigned": unassigned,
     }
+
+
+def limit_records(records: list[Record], limit: int, seed: int) -> list[Record]:
+    """Keep at most `limit` records per source x class (for smoke runs)."""
+    rng = np.random.default_rng(seed)
+    kept: list[Record] = []
+    for key in sorted({(r.source, r.label) for r in records}):
+        group = [r for r in records if (r.source, r.label) == key]
+        picks = rng.permutation(len(group))[:limit]
+        kept.extend(group[i] for i in sorted(picks))
+    return kept

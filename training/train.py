@@ -18,7 +18,6 @@ Smoke run (a minute):
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import json
@@ -36,111 +35,19 @@ import numpy as np
 from model.architecture import build_model
 from model.export import export_model
 from model.predictor import calibrate
-from model.test_time import check_views
-from preprocessing.pipeline import FRAMINGS, Framing, PreprocessConfig
+from preprocessing.pipeline import PreprocessConfig
 from training import augment
 from training.cache import preprocess_records, with_training_copies
 from training.calibration import choose_thresholds, fit_platt
+from training.config import parse_config
 from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
 from training.optimization import fit_callbacks, make_optimizer
-from training.split import assign_splits, read_split, split_summary, write_split
+from training.split import assign_splits, limit_records, read_split, split_summary, write_split
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Every knob of a training run (each is also a command-line flag)."""
-
-    data: Path = Path("../shared/data/dermoscopy")
-    out: Path = Path("runs/latest")
-    export: Path | None = None  # where to write the .keras model + card (default: out/)
-    layout: str = "auto"
-    split_file: Path | None = None  # reuse a split written by an earlier run
-    train_sources: tuple[str, ...] = ()  # empty: all sources
-    limit: int = 0  # smoke runs: at most this many images per source x class
-    backbone: str = "efficientnet_lite0"  # or "small_cnn" (from scratch)
-    pretrained: bool = True  # ImageNet weights shipped in model/backbones (no download)
-    frozen_blocks: int = 3  # pretrained backbone blocks kept as they are
-    image_size: int = 192
-    working_size: int = 256
-    center_fraction: float = 0.8  # trim the frame's edges (vignettes, rulers, ink)
-    framing: Framing = "centre"  # or "lesion": the square around the lesion found (experimental)
-    hair_removal: bool = True
-    color_constancy: bool = True
-    epochs: int = 12
-    batch_size: int = 64
-    learning_rate: float = 5e-4
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
-    ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
-    patience: int = 5
-    screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
-    # Turns of each image averaged in evaluation and serving: 4 rotations (8: also mirrored).
-    test_time_views: int = 4
-    saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
-    hue: float = augment.HUE
-    zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
-    hair_copies: float = 0.16  # extra hairy copies per image of `hair_copies_of` (0 disables)
-    # "all": every image alike, so hair (and hair-removal traces) says nothing about the
-    # class; "melanoma" (models up to 2.3.0, 1.0 copies): taught that hair means melanoma.
-    hair_copies_of: str = "all"
-    # Extra copies per image changed as another camera would take them (JPEG, blur,
-    # resolution loss, noise, exposure; `training.acquisition`), before preprocess().
-    acquisition_copies: float = 0.0
-    widths: tuple[int, ...] = (32, 64, 128, 192)
-    dropout: float = 0.3
-    seed: int = 0
-    workers: int = 0  # preprocessing processes (0: all cores)
-    cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.4.1"  # 2.4.0 was trained before incomplete batches were dropped
-
-
-def parse_config(argv: Sequence[str] | None) -> TrainConfig:
-    """Build a `TrainConfig` from command-line flags named like its fields."""
-    parser = argparse.ArgumentParser(prog="melnev train", description=__doc__.splitlines()[0])
-    for field in dataclasses.fields(TrainConfig):
-        default = field.default
-        flag = "--" + field.name.replace("_", "-")
-        if isinstance(default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
-        elif isinstance(default, tuple):
-            kind = type(default[0]) if default else str
-            parser.add_argument(flag, nargs="*", type=kind, default=default)
-        elif field.name in ("export", "split_file", "cache_dir"):
-            parser.add_argument(flag, type=Path, default=default)
-        else:
-            parser.add_argument(flag, type=type(default), default=default)
-    values = vars(parser.parse_args(argv))
-    values = {key: tuple(v) if isinstance(v, list) else v for key, v in values.items()}
-    for name in ("saturation", "zoom"):
-        if len(values[name]) != 2:
-            parser.error(f"--{name} takes two numbers. Received: {values[name]}")
-    if values["framing"] not in FRAMINGS:
-        parser.error(f"--framing must be 'centre' or 'lesion'. Received: {values['framing']!r}")
-    if values["hair_copies_of"] not in ("melanoma", "all"):
-        parser.error(
-            f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
-        )
-    try:
-        check_views(values["test_time_views"])
-    except ValueError as error:
-        parser.error(f"--test-time-views: {error}")
-    return TrainConfig(**values)
-
-
-def limit_records(records: list[Record], limit: int, seed: int) -> list[Record]:
-    """Keep at most `limit` records per source x class (for smoke runs)."""
-    rng = np.random.default_rng(seed)
-    kept: list[Record] = []
-    for key in sorted({(r.source, r.label) for r in records}):
-        group = [r for r in records if (r.source, r.label) == key]
-        picks = rng.permutation(len(group))[:limit]
-        kept.extend(group[i] for i in sorted(picks))
-    return kept
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from training.train import TrainConfig, parse_config
+from training.config import TrainConfig, parse_config
 
 
 def test_defaults_are_the_dataclass_defaults() -> None:

@@ -47,6 +47,7 @@ class TrainConfig:
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
+    mix_up: float = 0.0  # keras.layers.MixUp alpha: blend pairs of training images (0: off)
     hair_copies: float = 0.16  # extra hairy copies per image of `hair_copies_of` (0 disables)
     # "all": every image alike, so hair (and hair-removal traces) says nothing about the
     # class; "melanoma" (models up to 2.3.0, 1.0 copies): taught that hair means melanoma.
@@ -88,6 +89,8 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         parser.error(
             f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
         )
+    if values["mix_up"] < 0:
+        parser.error(f"--mix-up must be >= 0. Received: {values['mix_up']}")
     try:
         check_views(values["test_time_views"])
     except ValueError as error:

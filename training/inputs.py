@@ -22,6 +22,18 @@ def full_batches(count: int, batch_size: int) -> int:
     return max(1, count // batch_size)
 
 
+def mix_batch(mix_up: keras.layers.MixUp, images: Any, labels: Any, weights: Any) -> Any:
+    """MixUp a batch: images, labels and sample weights blended with the same pairs.
+
+    Labels and weights travel as two label columns through `keras.layers.MixUp`, so a
+    blend of a melanoma and a mole gets the blend of their class weights too.
+    """
+    mixed = mix_up(
+        {"images": images, "labels": keras.ops.stack([labels, weights], axis=1)}, training=True
+    )
+    return mixed["images"], mixed["labels"][:, 0], mixed["labels"][:, 1]
+
+
 class _AugmentedBatches(keras.utils.PyDataset):
     """Shuffled, augmented NumPy batches for Keras backends without tf.data (JAX, torch)."""
 
@@ -29,23 +41,30 @@ class _AugmentedBatches(keras.utils.PyDataset):
         self,
         images: np.ndarray,
         labels: np.ndarray,
+        weights: np.ndarray | None,
         batch_size: int,
         seed: int,
         augmenter: keras.Sequential,
+        mix_up: keras.layers.MixUp | None,
     ) -> None:
         super().__init__()
-        self.images, self.labels, self.batch_size = images, labels, batch_size
+        self.images, self.labels, self.weights = images, labels, weights
+        self.batch_size = batch_size
         self.rng = np.random.default_rng(seed)
-        self.augmenter = augmenter
+        self.augmenter, self.mix_up = augmenter, mix_up
         self.order = self.rng.permutation(len(images))
 
     def __len__(self) -> int:
         return full_batches(len(self.images), self.batch_size)
 
-    def __getitem__(self, index: int) -> tuple[Any, np.ndarray]:
+    def __getitem__(self, index: int) -> tuple[Any, ...]:
         picks = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         batch = self.augmenter(self.images[picks].astype(np.float32), training=True)
-        return batch, self.labels[picks]
+        if self.weights is None:
+            return batch, self.labels[picks]
+        if self.mix_up is None:
+            return batch, self.labels[picks], self.weights[picks]
+        return mix_batch(self.mix_up, batch, self.labels[picks], self.weights[picks])
 
     def on_epoch_end(self) -> None:
         self.order = self.rng.permutation(len(self.images))
@@ -57,6 +76,9 @@ def make_training_input(
     batch_size: int,
     seed: int,
     augmenter: keras.Sequential | None = None,
+    *,
+    class_weight: dict[int, float] | None = None,
+    mix_up_alpha: float = 0.0,
 ) -> Any:
     """Return an infinite-per-epoch shuffled, augmented input for `model.fit`.
 
@@ -65,21 +87,47 @@ def make_training_input(
     On the TensorFlow backend this is a parallel `tf.data` pipeline (augmentation
     runs in `map` with `AUTOTUNE` parallelism and prefetching); on other backends
     a `keras.utils.PyDataset` applying the same augmentation layers.
-    `augmenter` defaults to `build_augmenter(seed)`.
+
+    Args:
+        images: uint8 images, preprocessed.
+        labels: 0/1 labels, one per image.
+        batch_size: Images per batch.
+        seed: Seed of the shuffling (and of the default augmenter and MixUp).
+        augmenter: Augmentation layers; defaults to `build_augmenter(seed)`.
+        class_weight: Weight per label; when given (or with MixUp) the batches carry
+            per-image sample weights, so pass no `class_weight` to `fit`.
+        mix_up_alpha: `keras.layers.MixUp` alpha applied after augmentation (0: off).
+
+    Returns:
+        Batches of `(images, labels)`, or `(images, labels, sample_weights)`.
+
+    Raises:
+        ValueError: For a negative `mix_up_alpha`.
     """
+    if mix_up_alpha < 0:
+        raise ValueError(f"`mix_up_alpha` must be >= 0. Received: mix_up_alpha={mix_up_alpha}")
     if augmenter is None:
         augmenter = build_augmenter(seed)
+    mix_up = keras.layers.MixUp(alpha=mix_up_alpha, seed=seed) if mix_up_alpha > 0 else None
+    weights = None
+    if class_weight is not None or mix_up is not None:
+        weight_of = class_weight or {}
+        weights = np.array([weight_of.get(int(label), 1.0) for label in labels], np.float32)
     if keras.backend.backend() != "tensorflow":
-        return _AugmentedBatches(images, labels, batch_size, seed, augmenter)
+        return _AugmentedBatches(images, labels, weights, batch_size, seed, augmenter, mix_up)
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    def augment(x: Any, *targets: Any) -> tuple[Any, ...]:
+        batch = augmenter(tf.cast(x, tf.float32), training=True)
+        if mix_up is None:
+            return (batch, *targets)
+        return mix_batch(mix_up, batch, *targets)
+
+    columns = (images, labels) if weights is None else (images, labels, weights)
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=len(images) >= batch_size)
-    dataset = dataset.map(
-        lambda x, y: (augmenter(tf.cast(x, tf.float32), training=True), y),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
+    dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -151,13 +151,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.seed, saturation=config.saturation, hue=config.hue, zoom=config.zoom
     )
     train_input = make_training_input(
-        x_train, y_train, config.batch_size, config.seed, augmenter=augmenter
+        x_train,
+        y_train,
+        config.batch_size,
+        config.seed,
+        augmenter=augmenter,
+        class_weight=class_weight,  # as per-image weights, which MixUp blends too
+        mix_up_alpha=config.mix_up,
     )
     history = model.fit(
         train_input,
         validation_data=(x_val.astype(np.float32), y_val),
         epochs=config.epochs,
-        class_weight=class_weight,
         shuffle=False,  # the tf.data pipeline shuffles
         callbacks=fit_callbacks(
             optimizer, patience=config.patience, log_file=config.out / "epochs.csv"

@@ -102,3 +102,54 @@ def test_an_epoch_has_full_batches_only_but_never_none() -> None:
     assert full_batches(7828, 64) == 122
     assert full_batches(37, 16) == 2
     assert full_batches(5, 16) == 1  # a tiny set still trains, in one short batch
+
+
+def labelled_by_brightness(count: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Moles are black images, melanomas white: a blend's brightness is its label."""
+    labels = (np.arange(count) % 4 == 0).astype(np.float32)  # a quarter melanomas
+    images = (labels[:, None, None, None] * np.full((1, 4, 4, 3), 255)).astype(np.uint8)
+    return images, labels
+
+
+def batches_of(
+    backend: str, monkeypatch: pytest.MonkeyPatch, **options: Any
+) -> list[tuple[np.ndarray, ...]]:
+    monkeypatch.setattr(keras.backend, "backend", lambda: backend)
+    images, labels = labelled_by_brightness()
+    batches = make_training_input(images, labels, 8, seed=3, augmenter=_Identity(), **options)
+    if backend == "tensorflow":
+        return [tuple(np.asarray(part) for part in batch) for _ in range(2) for batch in batches]
+    epochs = []
+    for _ in range(2):
+        epochs.extend(tuple(np.asarray(part) for part in batches[i]) for i in range(len(batches)))
+        batches.on_epoch_end()
+    return epochs
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_class_weights_travel_as_one_sample_weight_per_image(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _, labels, weights in batches_of(backend, monkeypatch, class_weight={0: 0.6, 1: 2.0}):
+        np.testing.assert_allclose(weights, np.where(labels == 1, 2.0, 0.6))
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_mix_up_blends_images_labels_and_weights_with_the_same_pairs(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = batches_of(backend, monkeypatch, class_weight={0: 0.6, 1: 2.0}, mix_up_alpha=0.4)
+    all_labels = np.concatenate([labels for _, labels, _ in batches])
+    for images, labels, weights in batches:
+        np.testing.assert_allclose(images[:, 0, 0, 0], 255 * labels, atol=0.05)
+        # Weights are linear in the label for a blend of two images: 0.6 + 1.4 y.
+        np.testing.assert_allclose(weights, 0.6 + 1.4 * labels, atol=1e-5)
+    blended = all_labels[(all_labels > 0.01) & (all_labels < 0.99)]
+    assert len(blended) >= 8  # mixing happens, with blends that differ batch to batch
+    assert len(np.unique(np.round(blended, 4))) == len(blended)
+
+
+def test_mix_up_alpha_must_not_be_negative() -> None:
+    images, labels = labelled_by_brightness()
+    with pytest.raises(ValueError, match="mix_up_alpha"):
+        make_training_input(images, labels, 8, seed=0, mix_up_alpha=-0.1)

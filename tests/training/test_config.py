@@ -70,3 +70,11 @@ def test_framing_takes_only_known_framings(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit):
         parse_config(["--framing", "side"])
     assert "--framing must be 'centre' or 'lesion'" in capsys.readouterr().err
+
+
+def test_mix_up_is_off_by_default_and_not_negative(capsys: pytest.CaptureFixture[str]) -> None:
+    assert TrainConfig().mix_up == 0.0
+    assert parse_config(["--mix-up", "0.2"]).mix_up == pytest.approx(0.2)
+    with pytest.raises(SystemExit):
+        parse_config(["--mix-up", "-1"])
+    assert "--mix-up must be >= 0" in capsys.readouterr().err

@@ -158,18 +158,20 @@ def test_default_recipe_fine_tunes_imagenet_weights_and_keeps_frozen_layers(
     assert np.corrcoef(trained.ravel(), last.ravel())[0, 1] > 0.9
 
 
-def test_small_cnn_from_scratch_still_trains(
+def test_small_cnn_from_scratch_still_trains_with_mix_up(
     smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
 ) -> None:
     data, _, limit = smoke_data
     scratch = ["--backbone", "small_cnn", "--no-pretrained", "--widths", "8", "16"]
+    scratch += ["--mix-up", "0.2"]
 
     exit_code = train_main(["--data", str(data), "--out", str(tmp_path), *limit, *FAST, *scratch])
 
     assert exit_code == 0
     model = keras.models.load_model(tmp_path / "melnev.keras")
     assert model.count_params() < 10_000
-    assert read_json(tmp_path / "melnev.card.json")["training"]["config"]["backbone"] == "small_cnn"
+    config = read_json(tmp_path / "melnev.card.json")["training"]["config"]
+    assert (config["backbone"], config["mix_up"]) == ("small_cnn", 0.2)
 
 
 def test_metrics_json_has_every_source_with_sane_values(

@@ -93,7 +93,7 @@ DELEGATED = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melnev` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and arguments[0] not in ("-h", "--help"):
+    if arguments and arguments[0] not in ("-h", "--help"):  # sub-commands import Keras anyway
         from model.quiet_start import start_backend_quietly
 
         start_backend_quietly()

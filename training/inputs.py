@@ -108,7 +108,8 @@ def make_training_input(
         raise ValueError(f"`mix_up_alpha` must be >= 0. Received: mix_up_alpha={mix_up_alpha}")
     if augmenter is None:
         augmenter = build_augmenter(seed)
-    mix_up = keras.layers.MixUp(alpha=mix_up_alpha, seed=seed) if mix_up_alpha > 0 else None
+    # Its own seed: the augmenter's layers use seed .. seed + 9.
+    mix_up = keras.layers.MixUp(alpha=mix_up_alpha, seed=seed + 10) if mix_up_alpha > 0 else None
     weights = None
     if class_weight is not None or mix_up is not None:
         weight_of = class_weight or {}

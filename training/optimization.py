@@ -1,4 +1,6 @@
-"""Optimizer and fit callbacks: AdamW with warm-up and cosine decay, weight averaging.
+"""Optimizer, training metric and fit callbacks.
+
+AdamW with warm-up and cosine decay, weight averaging, ROC AUC that MixUp cannot fool.
 
 With weight averaging on, the exponential moving average (EMA) of the weights is
 what gets validated, kept as the best epoch by early stopping and exported, so the
@@ -8,8 +10,21 @@ shipped model is the one whose validation AUC was logged.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import keras
+
+
+class HardLabelAUC(keras.metrics.AUC):
+    """ROC AUC against labels rounded to 0/1.
+
+    `keras.metrics.AUC` casts labels to bool, so with MixUp every blend that holds any
+    melanoma would count as one. Rounding counts a blend as its larger part. Hard labels
+    (validation, training without MixUp) are left as they are.
+    """
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        super().update_state(keras.ops.round(y_true), y_pred, sample_weight=sample_weight)
 
 
 def make_optimizer(

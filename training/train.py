@@ -44,7 +44,7 @@ from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
-from training.optimization import fit_callbacks, make_optimizer
+from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer
 from training.split import assign_splits, limit_records, read_split, split_summary, write_split
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         loss=keras.losses.BinaryCrossentropy(
             from_logits=True, label_smoothing=config.label_smoothing
         ),
-        metrics=[keras.metrics.AUC(name="auc", from_logits=True)],
+        metrics=[HardLabelAUC(name="auc", from_logits=True)],
     )
     positives = float(y_train.mean())
     class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from training.optimization import fit_callbacks, make_optimizer
+from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer
 
 
 def noisy_problem(seed: int, n: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -77,3 +77,20 @@ def test_bad_arguments_raise_value_error(arguments: dict[str, float]) -> None:
     values = {"epochs": 2, "steps_per_epoch": 10, "ema_epochs": 0.0, **arguments}
     with pytest.raises(ValueError, match="Received"):
         make_optimizer(learning_rate=1e-3, weight_decay=0.0, **values)  # type: ignore[arg-type]
+
+
+def auc_of(metric: keras.metrics.AUC, labels: list[float], scores: list[float]) -> float:
+    metric.update_state(np.array(labels, np.float32), np.array(scores, np.float32))
+    return float(metric.result())
+
+
+def test_training_auc_counts_a_mix_up_blend_as_its_larger_part() -> None:
+    blended = [0.0, 0.02, 0.0, 0.97, 0.6, 0.3]
+    scores = [0.1, 0.9, 0.2, 0.8, 0.7, 0.4]
+    rounded = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0]
+
+    hard = auc_of(HardLabelAUC(), blended, scores)
+
+    assert hard == pytest.approx(auc_of(keras.metrics.AUC(), rounded, scores))
+    # Keras' own AUC takes every blend holding any melanoma for one.
+    assert hard != pytest.approx(auc_of(keras.metrics.AUC(), blended, scores))

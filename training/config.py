@@ -55,6 +55,10 @@ class TrainConfig:
     # Extra copies per image changed as another camera would take them (JPEG, blur,
     # resolution loss, noise, exposure; `training.acquisition`), before preprocess().
     acquisition_copies: float = 0.0
+    # Fit the classifier on the frozen ImageNet features before fine-tuning (LP-FT).
+    linear_probe: bool = False
+    # WiSE-FT: ship (1 - a) * weights before fine-tuning + a * after (1: fine-tuned only).
+    wise_ft: float = 1.0
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
     seed: int = 0
@@ -89,6 +93,8 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         parser.error(
             f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
         )
+    if not 0.0 <= values["wise_ft"] <= 1.0:
+        parser.error(f"--wise-ft must be in [0, 1]. Received: {values['wise_ft']}")
     if values["mix_up"] < 0:
         parser.error(f"--mix-up must be >= 0. Received: {values['mix_up']}")
     try:

@@ -46,6 +46,7 @@ from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
 from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer
 from training.split import assign_splits, limit_records, read_split, split_summary, write_split
+from training.transfer import fit_linear_probe, interpolate_weights
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         widths=config.widths,
         dropout=config.dropout,
     )
+    probe = {}
+    if config.linear_probe:
+        probe = fit_linear_probe(model, (x_train, y_train), (x_val, y_val))
+    start_weights = model.get_weights()  # before fine-tuning: the other end of WiSE-FT
+    model.save_weights(config.out / "start.weights.h5")
     optimizer = make_optimizer(
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
@@ -170,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose=1 if sys.stdout.isatty() else 2,
     )
     save_training_curves(history.history, config.out / "training_curves.png")
+    if config.wise_ft < 1.0:
+        model.set_weights(interpolate_weights(start_weights, model.get_weights(), config.wise_ft))
 
     # ---- calibration and thresholds on validation ---------------------------------------
     # Calibration, thresholds and metrics see the logits that serving will compute.
@@ -205,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "duration_seconds": round(duration, 1),
         "epochs_run": len(history.history["loss"]),
         "best_val_auc": float(max(history.history["val_auc"])),
+        "linear_probe": probe,
         "backend": keras.backend.backend(),
         "cpu_count": os.cpu_count(),
         "data": report.summary(),

@@ -25,6 +25,7 @@ from model.predictor import Predictor, RiskLevel
 from tests.conftest import shared_data_available, synthetic_lesion
 from training.evaluate import main as evaluate_main
 from training.train import main as train_main
+from training.transfer import PROBE_STRENGTHS
 
 pytestmark = pytest.mark.slow
 
@@ -253,3 +254,27 @@ def test_leave_one_source_out_tests_the_unseen_source_whole(
     card = read_json(out / "melnev.card.json")
     assert card["training"]["train_sources"] == ["HAM10000"]
     assert "held_out" in card["metrics"]
+
+
+def test_linear_probe_then_wise_ft_zero_exports_the_probed_start(
+    smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
+) -> None:
+    data, _, limit = smoke_data
+    transfer = ["--linear-probe", "--wise-ft", "0"]
+
+    exit_code = train_main(["--data", str(data), "--out", str(tmp_path), *limit, *FAST, *transfer])
+
+    assert exit_code == 0
+    card = read_json(tmp_path / "melnev.card.json")
+    probe = card["training"]["linear_probe"]
+    assert probe["C"] in PROBE_STRENGTHS
+    exported = keras.models.load_model(tmp_path / "melnev.keras")
+    start = keras.models.load_model(tmp_path / "melnev.keras")
+    start.load_weights(tmp_path / "start.weights.h5")
+    # Alpha 0: the fine-tuned weights are blended away, the probe's start is shipped.
+    for shipped, started in zip(exported.get_weights(), start.get_weights(), strict=True):
+        np.testing.assert_array_equal(shipped, started)
+    with np.load(imagenet_weights_path("lite0")) as imagenet:
+        last = imagenet["_blocks.15._project_conv.weight"].astype(np.float32).transpose(2, 3, 1, 0)
+    block = exported.get_layer("backbone_block15_project").get_weights()[0]
+    np.testing.assert_array_equal(block, last)  # a trainable block, yet ImageNet's

@@ -55,6 +55,9 @@ class TrainConfig:
     # Extra copies per image changed as another camera would take them (JPEG, blur,
     # resolution loss, noise, exposure; `training.acquisition`), before preprocess().
     acquisition_copies: float = 0.0
+    # Loss weight of a mole confirmed by histopathology (excised) against other moles,
+    # within the nevus class's half of the weight (1: all moles alike).
+    excised_nevus_weight: float = 1.0
     # Fit the classifier on the frozen ImageNet features before fine-tuning (LP-FT).
     linear_probe: bool = False
     # WiSE-FT: ship (1 - a) * weights before fine-tuning + a * after (1: fine-tuned only).
@@ -92,6 +95,10 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     if values["hair_copies_of"] not in ("melanoma", "all"):
         parser.error(
             f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
+        )
+    if values["excised_nevus_weight"] <= 0:
+        parser.error(
+            f"--excised-nevus-weight must be > 0. Received: {values['excised_nevus_weight']}"
         )
     if not 0.0 <= values["wise_ft"] <= 1.0:
         parser.error(f"--wise-ft must be in [0, 1]. Received: {values['wise_ft']}")

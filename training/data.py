@@ -55,6 +55,8 @@ class Record:
         source: Where the image comes from (e.g. "HAM10000"), for stratification.
         image_id: Unique id of the image (the file stem).
         lesion_id: The lesion (split group); the image id when the lesion is unknown.
+        confirmation: How the diagnosis was confirmed (HAM10000's `dx_type`: "histo",
+            "follow_up", "consensus", "confocal"), empty when not recorded.
     """
 
     path: Path
@@ -62,6 +64,7 @@ class Record:
     source: str
     image_id: str
     lesion_id: str
+    confirmation: str = ""
 
 
 @dataclasses.dataclass

@@ -9,10 +9,12 @@ shipped model is the one whose validation AUC was logged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 
 class HardLabelAUC(keras.metrics.AUC):
@@ -25,6 +27,54 @@ class HardLabelAUC(keras.metrics.AUC):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         super().update_state(keras.ops.round(y_true), y_pred, sample_weight=sample_weight)
+
+
+EXCISED = "histo"
+"""`Record.confirmation` of a mole confirmed by histopathology: one a doctor excised."""
+
+
+def training_weights(
+    labels: np.ndarray, confirmations: Sequence[str], *, excised_nevus_weight: float = 1.0
+) -> np.ndarray:
+    """Return per-image loss weights: classes balanced, excised moles weighted up among moles.
+
+    Melanomas and nevi each carry half of the total weight. Within the nevi, a mole
+    confirmed by histopathology (excised because it looked suspicious) weighs
+    `excised_nevus_weight` times a mole confirmed otherwise or not recorded: excised
+    moles are the hard negatives, and the moles a second opinion is asked about, while
+    followed-up moles dominate HAM10000's nevus class and are easy.
+
+    Args:
+        labels: 0/1 labels (1: melanoma), one per training image.
+        confirmations: `Record.confirmation` of each image.
+        excised_nevus_weight: Relative weight of an excised mole (1: all moles alike).
+
+    Returns:
+        float32 weights of mean 1, one per image.
+
+    Raises:
+        ValueError: For a non-positive weight, one class only or mismatched lengths.
+    """
+    labels = np.asarray(labels)
+    if excised_nevus_weight <= 0:
+        raise ValueError(
+            "`excised_nevus_weight` must be > 0. "
+            f"Received: excised_nevus_weight={excised_nevus_weight}"
+        )
+    if len(confirmations) != len(labels):
+        raise ValueError(
+            f"One confirmation per label. Received: {len(confirmations)} for {len(labels)} labels"
+        )
+    melanoma = labels == 1
+    if melanoma.all() or not melanoma.any():
+        raise ValueError("`labels` must contain both classes. Received: one class only")
+    excised = np.array([c == EXCISED for c in confirmations]) & ~melanoma
+    relative = np.where(excised, excised_nevus_weight, 1.0)
+    weights = np.empty(len(labels), np.float64)
+    weights[melanoma] = 0.5 / melanoma.mean()
+    nevi = relative[~melanoma]
+    weights[~melanoma] = 0.5 / (1 - melanoma.mean()) * nevi / nevi.mean()
+    return weights.astype(np.float32)
 
 
 def make_optimizer(

@@ -63,7 +63,8 @@ def _read_labels_csv(root: Path, source: str | None) -> DatasetReport:
             continue
         lesion = clean(row.get("lesion_id")) or clean(row.get("patient_id")) or image_id
         row_source = source or clean(row.get("source")) or root.name
-        records.append(Record(path, label, row_source, image_id, lesion))
+        confirmation = clean(row.get("dx_type")).lower()
+        records.append(Record(path, label, row_source, image_id, lesion, confirmation))
     return DatasetReport(records, unknown, missing, "folders")
 
 
@@ -101,7 +102,9 @@ def read_ham10000(root: Path, source: str | None) -> DatasetReport:
             missing.append(image_id)
         else:
             lesion = clean(row.get("lesion_id")) or image_id
-            records.append(Record(images[image_id], label, source or "HAM10000", image_id, lesion))
+            confirmation = clean(row.get("dx_type")).lower()
+            path, row_source = images[image_id], source or "HAM10000"
+            records.append(Record(path, label, row_source, image_id, lesion, confirmation))
     return DatasetReport(records, unknown, missing, "ham10000", dict(excluded))
 
 

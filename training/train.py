@@ -44,7 +44,7 @@ from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
-from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer
+from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer, training_weights
 from training.split import assign_splits, limit_records, read_split, split_summary, write_split
 from training.transfer import fit_linear_probe, interpolate_weights
 
@@ -110,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         acquisition_seeds=acquisition_seeds,
         description="train",
     )
-    y_train = np.array([r.label for r, k in zip(train_records, keep, strict=True) if k], np.float32)
+    kept_records = [r for r, k in zip(train_records, keep, strict=True) if k]
+    y_train = np.array([r.label for r in kept_records], np.float32)
     arrays: dict[str, tuple[np.ndarray, list[Record]]] = {}
     for name, subset in (
         ("val", by_split["val"]),
@@ -151,8 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         metrics=[HardLabelAUC(name="auc", from_logits=True)],
     )
-    positives = float(y_train.mean())
-    class_weight = {0: 0.5 / (1 - positives), 1: 0.5 / positives}
+    sample_weights = training_weights(
+        y_train,
+        [r.confirmation for r in kept_records],
+        excised_nevus_weight=config.excised_nevus_weight,
+    )
     augmenter = augment.build_augmenter(
         config.seed, saturation=config.saturation, hue=config.hue, zoom=config.zoom
     )
@@ -162,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.batch_size,
         config.seed,
         augmenter=augmenter,
-        class_weight=class_weight,  # as per-image weights, which MixUp blends too
+        sample_weights=sample_weights,  # per image, so MixUp blends them too
         mix_up_alpha=config.mix_up,
     )
     history = model.fit(

@@ -112,10 +112,11 @@ def labelled_by_brightness(count: int = 32) -> tuple[np.ndarray, np.ndarray]:
 
 
 def batches_of(
-    backend: str, monkeypatch: pytest.MonkeyPatch, **options: Any
+    backend: str, monkeypatch: pytest.MonkeyPatch, images: Any = None, **options: Any
 ) -> list[tuple[np.ndarray, ...]]:
     monkeypatch.setattr(keras.backend, "backend", lambda: backend)
-    images, labels = labelled_by_brightness()
+    brightness_images, labels = labelled_by_brightness()
+    images = brightness_images if images is None else images
     batches = make_training_input(images, labels, 8, seed=3, augmenter=_Identity(), **options)
     if backend == "tensorflow":
         return [tuple(np.asarray(part) for part in batch) for _ in range(2) for batch in batches]
@@ -147,6 +148,31 @@ def test_mix_up_blends_images_labels_and_weights_with_the_same_pairs(
     blended = all_labels[(all_labels > 0.01) & (all_labels < 0.99)]
     assert len(blended) >= 8  # mixing happens, with blends that differ batch to batch
     assert len(np.unique(np.round(blended, 4))) == len(blended)
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_per_image_weights_stay_with_their_images(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images, labels = labelled_by_brightness()
+    images[:, 0, 0, 1] = np.arange(len(labels))  # which image this is
+    per_image = np.linspace(0.5, 2.0, len(labels), dtype=np.float32)
+    seen = []
+    for batch, _, weights in batches_of(
+        backend, monkeypatch, images=images, sample_weights=per_image
+    ):
+        index = batch[:, 0, 0, 1].astype(int)
+        np.testing.assert_allclose(weights, per_image[index])
+        seen.extend(index)
+    assert len(set(seen)) == len(labels)  # every image came by, each with its own weight
+
+
+def test_class_and_per_image_weights_are_not_both_taken() -> None:
+    images, labels = labelled_by_brightness()
+    with pytest.raises(ValueError, match="not both"):
+        make_training_input(
+            images, labels, 8, seed=0, class_weight={0: 1.0, 1: 2.0}, sample_weights=labels
+        )
 
 
 def test_mix_up_alpha_must_not_be_negative() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 from pathlib import Path
@@ -51,6 +52,20 @@ def test_folders_with_labels_csv_reads_records(folders_with_labels: Path) -> Non
     assert by_id["ISIC_1"].label == MELANOMA and by_id["ISIC_1"].source == "HAM10000"
     assert by_id["ISIC_3"].label == NEVUS and by_id["ISIC_3"].lesion_id == "MSK_3"
     assert by_id["ISIC_1"].path.is_file() and by_id["ISIC_1"].path.is_absolute()
+
+
+def test_confirmation_is_read_from_dx_type_and_empty_without_it(tmp_path: Path) -> None:
+    root = tmp_path / "derm"
+    write_jpeg(root / "melanoma" / "ISIC_1.jpg")
+    write_jpeg(root / "nevus" / "ISIC_2.jpg")
+    write_text(
+        root / "labels.csv",
+        "image,label,source,image_id,lesion_id,dx_type\n"
+        "melanoma/ISIC_1.jpg,melanoma,HAM10000,ISIC_1,HAM_1,histo\n"
+        "nevus/ISIC_2.jpg,nevus,ISIC2017,ISIC_2,,\n",
+    )
+    by_id = {r.image_id: r for r in read_dataset(root).records}
+    assert (by_id["ISIC_1"].confirmation, by_id["ISIC_2"].confirmation) == ("histo", "")
 
 
 def test_empty_lesion_id_falls_back_to_image_id(folders_with_labels: Path) -> None:
@@ -113,10 +128,10 @@ def test_ham10000_layout(tmp_path: Path) -> None:
     assert detect_layout(root) == "ham10000"
     report = read_dataset(root)
     assert report.layout == "ham10000"
-    assert {(r.image_id, r.label, r.lesion_id) for r in report.records} == {
-        ("ISIC_0024306", NEVUS, "HAM_1"),
-        ("ISIC_0024307", NEVUS, "HAM_1"),
-        ("ISIC_0024308", MELANOMA, "HAM_2"),
+    assert {(r.image_id, r.label, r.lesion_id, r.confirmation) for r in report.records} == {
+        ("ISIC_0024306", NEVUS, "HAM_1", "follow_up"),
+        ("ISIC_0024307", NEVUS, "HAM_1", "follow_up"),
+        ("ISIC_0024308", MELANOMA, "HAM_2", "histo"),
     }
     assert {r.source for r in report.records} == {"HAM10000"}
     assert report.excluded == {"bkl": 1}
@@ -199,3 +214,9 @@ def test_shared_set_reads_completely(shared_data_dir: Path) -> None:
     }
     assert not report.missing_files and not report.unknown_labels
     assert all(record.lesion_id for record in report.records)
+    # How the moles were confirmed: recorded for HAM10000 (its README's counts), not ISIC 2017.
+    ham_nevi = collections.Counter(
+        r.confirmation for r in report.records if r.source == "HAM10000" and r.label == NEVUS
+    )
+    assert ham_nevi == {"follow_up": 3704, "histo": 2498, "consensus": 503}
+    assert {r.confirmation for r in report.records if r.source == "ISIC2017"} == {""}

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer
+from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer, training_weights
 
 
 def noisy_problem(seed: int, n: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -94,3 +94,35 @@ def test_training_auc_counts_a_mix_up_blend_as_its_larger_part() -> None:
     assert hard == pytest.approx(auc_of(keras.metrics.AUC(), rounded, scores))
     # Keras' own AUC takes every blend holding any melanoma for one.
     assert hard != pytest.approx(auc_of(keras.metrics.AUC(), blended, scores))
+
+
+def test_training_weights_balance_the_classes_and_weigh_excised_moles_up() -> None:
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    confirmations = ["histo", "histo", "histo", "histo", "follow_up", *["consensus"] * 2, *[""] * 3]
+
+    plain = training_weights(labels, confirmations)
+    weighted = training_weights(labels, confirmations, excised_nevus_weight=3.0)
+
+    # Weight 1: the plain class weights, 0.5 / share of the class.
+    np.testing.assert_allclose(plain, np.where(labels == 1, 0.5 / 0.2, 0.5 / 0.8))
+    for weights in (plain, weighted):
+        assert weights.mean() == pytest.approx(1.0)
+        assert weights[labels == 1].sum() == pytest.approx(weights[labels == 0].sum())
+    np.testing.assert_allclose(weighted[labels == 1], plain[labels == 1])  # melanomas alike
+    assert weighted[2] == pytest.approx(3 * weighted[4])  # an excised mole, a followed-up one
+    assert weighted[4] == weighted[5] == weighted[9]  # other and unrecorded moles alike
+
+
+@pytest.mark.parametrize(
+    ("labels", "confirmations", "weight", "message"),
+    [
+        ([1, 0], ["", ""], 0.0, "Received: excised_nevus_weight=0.0"),
+        ([1, 0], [""], 2.0, "One confirmation per label"),
+        ([0, 0], ["", ""], 2.0, "both classes"),
+    ],
+)
+def test_training_weights_refuse_bad_arguments(
+    labels: list[int], confirmations: list[str], weight: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        training_weights(np.array(labels), confirmations, excised_nevus_weight=weight)

@@ -15,7 +15,6 @@ Usage:
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -27,48 +26,45 @@ from shared_split import load_model_and_records, parse_arguments  # noqa: E402, 
 import numpy as np  # noqa: E402
 
 from model.predictor import calibrate  # noqa: E402
-from tests.conftest import SHARED_DATA  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
 from training.data import MELANOMA  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
-from training.metrics import bootstrap_auc  # noqa: E402
+from training.confirmation import metrics_by_nevus_confirmation  # noqa: E402
+from training.metrics import metrics_by_source  # noqa: E402
 
 
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
     loaded, records, _ = load_model_and_records(arguments)
     card = loaded.card
-    with (SHARED_DATA / "labels.csv").open(newline="") as file:
-        confirmed_by = {
-            row["image_id"]: row["dx_type"] or "unknown" for row in csv.DictReader(file)
-        }
     images, keep = preprocess_records(records, card.preprocessing, description="photos")
     records = [r for r, k in zip(records, keep, strict=True) if k]
     logits = predict_logits(loaded.model, images, views=card.test_time_views).ravel()
-    alarms = calibrate(logits, card.calibration) >= card.thresholds.screening
-    melanoma = np.array([r.label == MELANOMA for r in records])
-    source = np.array([r.source for r in records])
-    kind = np.array([confirmed_by[r.image_id] for r in records])
-
-    print(
-        f"model {card.model_version}, {arguments.split} split; melanomas against each kind of mole"
+    probabilities = calibrate(logits, card.calibration)
+    labels = np.array([r.label == MELANOMA for r in records])
+    sources = [r.source for r in records]
+    # ISIC 2017 records no confirmation; its benign lesions were mostly excised.
+    confirmations = [r.confirmation or f"{r.source} (not recorded)" for r in records]
+    by_kind = metrics_by_nevus_confirmation(
+        labels, probabilities, sources, confirmations, card.thresholds
     )
-    print(f"{'moles':<34} {'n':>5} {'ROC AUC (95 % CI)':>22} {'false alarms':>13}")
-    for name, nevi, source_name in (
-        ("HAM10000, all", ~melanoma & (source == "HAM10000"), "HAM10000"),
-        ("HAM10000, followed up", ~melanoma & (kind == "follow_up"), "HAM10000"),
-        ("HAM10000, expert consensus", ~melanoma & (kind == "consensus"), "HAM10000"),
-        ("HAM10000, excised (histopathology)", ~melanoma & (kind == "histo"), "HAM10000"),
-        ("ISIC 2017 (mostly excised)", ~melanoma & (source == "ISIC2017"), "ISIC2017"),
-    ):
-        positives = melanoma & (source == source_name)
-        if not nevi.any() or not positives.any():
-            continue
-        chosen = positives | nevi
-        auc, low, high = bootstrap_auc(melanoma[chosen], logits[chosen])
+    overall = metrics_by_source(labels, probabilities, sources, card.thresholds)
+
+    print(f"model {card.model_version}, {arguments.split} split: melanomas against each mole kind")
+    print(f"{'moles':<36} {'n':>5} {'ROC AUC (95 % CI)':>22} {'false alarms':>13}")
+    for name, entry in overall.items():
+        if name != "overall":
+            rate = 1 - entry["screening"]["specificity"]
+            row = (entry["n"] - entry["n_melanoma"], entry["roc_auc"], entry["roc_auc_ci_low"])
+            print(
+                f"{name + ', all':<36} {row[0]:>5} {row[1]:>8.3f} ({row[2]:.3f}-"
+                f"{entry['roc_auc_ci_high']:.3f}) {rate:>12.1%}"
+            )
+    for name, entry in by_kind.items():
         print(
-            f"{name:<34} {int(nevi.sum()):>5} {auc:>8.3f} ({low:.3f}-{high:.3f}) "
-            f"{alarms[nevi].mean():>12.1%}"
+            f"{name:<36} {entry['n_nevi']:>5} {entry['roc_auc']:>8.3f} "
+            f"({entry['roc_auc_ci_low']:.3f}-{entry['roc_auc_ci_high']:.3f}) "
+            f"{entry['screening_false_alarm_rate']:>12.1%}"
         )
     return 0
 

@@ -22,6 +22,7 @@ from model.loader import load_model
 from model.predictor import calibrate
 from model.test_time import check_views
 from training.cache import preprocess_records
+from training.confirmation import metrics_by_nevus_confirmation
 from training.data import LAYOUTS, read_dataset
 from training.figures import save_evaluation_figures
 from training.inputs import predict_logits
@@ -88,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "split": args.split if args.split_file else "all",
         "test_time_views": views,
         "metrics": metrics,
+        # Melanomas against each kind of mole (followed up, excised, ...), where recorded.
+        "by_nevus_confirmation": metrics_by_nevus_confirmation(
+            labels, probabilities, sources, [r.confirmation for r in records], card.thresholds
+        ),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -233,6 +233,14 @@ def test_evaluate_reuses_the_split_and_writes_metrics(
     # Same model, calibration, thresholds and images as training's own test metrics.
     trained = read_json(smoke_run / "metrics.json")["test"]["overall"]
     assert result["metrics"]["overall"]["brier"] == pytest.approx(trained["brier"], abs=1e-5)
+    # Moles by how they were confirmed: HAM10000's are recorded, synthetic ones are not.
+    by_kind = result["by_nevus_confirmation"]
+    if "HAM10000" in sources:
+        assert by_kind and all(name.startswith("HAM10000/") for name in by_kind)
+        ham = result["metrics"]["HAM10000"]
+        assert sum(e["n_nevi"] for e in by_kind.values()) == ham["n"] - ham["n_melanoma"]
+    else:
+        assert by_kind == {}
     for name in FIGURES:
         assert (out / name).read_bytes()[:8] == PNG_SIGNATURE
 

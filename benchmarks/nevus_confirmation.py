@@ -44,7 +44,7 @@ def main() -> int:
     labels = np.array([r.label == MELANOMA for r in records])
     sources = [r.source for r in records]
     # ISIC 2017 records no confirmation; its benign lesions were mostly excised.
-    confirmations = [r.confirmation or f"{r.source} (not recorded)" for r in records]
+    confirmations = [r.confirmation or "not recorded" for r in records]
     by_kind = metrics_by_nevus_confirmation(
         labels, probabilities, sources, confirmations, card.thresholds
     )

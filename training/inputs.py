@@ -77,7 +77,6 @@ def make_training_input(
     seed: int,
     augmenter: keras.Sequential | None = None,
     *,
-    class_weight: dict[int, float] | None = None,
     sample_weights: np.ndarray | None = None,
     mix_up_alpha: float = 0.0,
 ) -> Any:
@@ -95,29 +94,26 @@ def make_training_input(
         batch_size: Images per batch.
         seed: Seed of the shuffling (and of the default augmenter and MixUp).
         augmenter: Augmentation layers; defaults to `build_augmenter(seed)`.
-        class_weight: Weight per label; when given (or with MixUp) the batches carry
-            per-image sample weights, so pass no `class_weight` to `fit`.
-        sample_weights: Weight per image instead of `class_weight` (not both).
+        sample_weights: Loss weight of each image (class balance included); when given
+            (or with MixUp, at 1 each) the batches carry them, so pass no `class_weight`
+            to `fit`.
         mix_up_alpha: `keras.layers.MixUp` alpha applied after augmentation (0: off).
 
     Returns:
         Batches of `(images, labels)`, or `(images, labels, sample_weights)`.
 
     Raises:
-        ValueError: For a negative `mix_up_alpha`, or both kinds of weights.
+        ValueError: For a negative `mix_up_alpha`.
     """
     if mix_up_alpha < 0:
         raise ValueError(f"`mix_up_alpha` must be >= 0. Received: mix_up_alpha={mix_up_alpha}")
-    if class_weight is not None and sample_weights is not None:
-        raise ValueError("Pass `class_weight` or `sample_weights`, not both.")
     if augmenter is None:
         augmenter = build_augmenter(seed)
     # Its own seed: the augmenter's layers use seed .. seed + 9.
     mix_up = keras.layers.MixUp(alpha=mix_up_alpha, seed=seed + 10) if mix_up_alpha > 0 else None
     weights = None if sample_weights is None else np.asarray(sample_weights, np.float32)
-    if weights is None and (class_weight is not None or mix_up is not None):
-        weight_of = class_weight or {}
-        weights = np.array([weight_of.get(int(label), 1.0) for label in labels], np.float32)
+    if weights is None and mix_up is not None:
+        weights = np.ones(len(labels), np.float32)  # MixUp blends weights with the labels
     if keras.backend.backend() != "tensorflow":
         return _AugmentedBatches(images, labels, weights, batch_size, seed, augmenter, mix_up)
     import tensorflow as tf

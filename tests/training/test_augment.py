@@ -131,7 +131,9 @@ def batches_of(
 def test_class_weights_travel_as_one_sample_weight_per_image(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for _, labels, weights in batches_of(backend, monkeypatch, class_weight={0: 0.6, 1: 2.0}):
+    _, labels = labelled_by_brightness()
+    class_weights = np.where(labels == 1, 2.0, 0.6).astype(np.float32)
+    for _, labels, weights in batches_of(backend, monkeypatch, sample_weights=class_weights):
         np.testing.assert_allclose(weights, np.where(labels == 1, 2.0, 0.6))
 
 
@@ -139,7 +141,9 @@ def test_class_weights_travel_as_one_sample_weight_per_image(
 def test_mix_up_blends_images_labels_and_weights_with_the_same_pairs(
     backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batches = batches_of(backend, monkeypatch, class_weight={0: 0.6, 1: 2.0}, mix_up_alpha=0.4)
+    _, labels = labelled_by_brightness()
+    class_weights = np.where(labels == 1, 2.0, 0.6).astype(np.float32)
+    batches = batches_of(backend, monkeypatch, sample_weights=class_weights, mix_up_alpha=0.4)
     all_labels = np.concatenate([labels for _, labels, _ in batches])
     for images, labels, weights in batches:
         np.testing.assert_allclose(images[:, 0, 0, 0], 255 * labels, atol=0.05)
@@ -165,14 +169,6 @@ def test_per_image_weights_stay_with_their_images(
         np.testing.assert_allclose(weights, per_image[index])
         seen.extend(index)
     assert len(set(seen)) == len(labels)  # every image came by, each with its own weight
-
-
-def test_class_and_per_image_weights_are_not_both_taken() -> None:
-    images, labels = labelled_by_brightness()
-    with pytest.raises(ValueError, match="not both"):
-        make_training_input(
-            images, labels, 8, seed=0, class_weight={0: 1.0, 1: 2.0}, sample_weights=labels
-        )
 
 
 def test_mix_up_alpha_must_not_be_negative() -> None:

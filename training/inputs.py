@@ -119,16 +119,17 @@ def make_training_input(
     import tensorflow as tf
 
     def augment(x: Any, *targets: Any) -> tuple[Any, ...]:
-        batch = augmenter(tf.cast(x, tf.float32), training=True)
-        if mix_up is None:
-            return (batch, *targets)
-        return mix_batch(mix_up, batch, *targets)
+        return (augmenter(tf.cast(x, tf.float32), training=True), *targets)
 
     columns = (images, labels) if weights is None else (images, labels, weights)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=len(images) >= batch_size)
     dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    if mix_up is not None:
+        # One batch at a time: parallel calls could read MixUp's seed state before it
+        # advances and give two batches the same blend weights.
+        dataset = dataset.map(lambda *batch: mix_batch(mix_up, *batch))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

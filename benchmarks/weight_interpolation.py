@@ -32,26 +32,21 @@ from training.cache import preprocess_records  # noqa: E402
 from training.data import MELANOMA, Record, read_dataset  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.metrics import bootstrap_auc  # noqa: E402
-from training.split import read_split  # noqa: E402
+from training.split import read_split, records_by_split  # noqa: E402
 from training.transfer import interpolate_weights  # noqa: E402
 
 
 def evaluation_sets(run: Path, train_sources: list[str] | str) -> dict[str, list[Record]]:
-    """Return the run's validation, test and held-out records, in the order training read them.
+    """Return the run's validation, test and held-out records, as `melnev train` read them.
 
-    The same order and names as `melnev train`, so its preprocessing cache is reused.
+    The same function as training's (same order and names), so its preprocessing cache
+    is reused.
     """
     assignment = read_split(run / "split.csv")
     records = [r for r in read_dataset(SHARED_DATA).records if r.image_id in assignment]
-    trained = (lambda r: True) if train_sources == "all" else (lambda r: r.source in train_sources)
-    sets = {
-        name: [r for r in records if assignment[r.image_id] == name and trained(r)]
-        for name in ("val", "test")
-    }
-    held_out = [r for r in records if not trained(r)]
-    if held_out:
-        sets["held_out"] = held_out
-    return sets
+    trained = () if train_sources == "all" else tuple(train_sources)
+    subsets = records_by_split(records, assignment, trained)
+    return {name: subsets[name] for name in ("val", "test", "held_out") if subsets[name]}
 
 
 def main() -> int:

@@ -172,3 +172,27 @@ def limit_records(records: list[Record], limit: int, seed: int) -> list[Record]:
         picks = rng.permutation(len(group))[:limit]
         kept.extend(group[i] for i in sorted(picks))
     return kept
+
+
+def records_by_split(
+    records: Sequence[Record], assignment: dict[str, str], train_sources: Sequence[str] = ()
+) -> dict[str, list[Record]]:
+    """Return the records of "train", "val", "test" and "held_out", in dataset order.
+
+    Args:
+        records: Every record the split assigns.
+        assignment: image id -> "train", "val" or "test".
+        train_sources: Sources to train on (empty: all). For leave-one-source-out the
+            other sources are never seen: they leave train, val and test and are tested
+            on whole as "held_out".
+
+    Returns:
+        The four lists ("held_out" empty when every source is trained on).
+    """
+    trained = [r for r in records if not train_sources or r.source in train_sources]
+    subsets = {
+        name: [r for r in trained if assignment[r.image_id] == name]
+        for name in ("train", "val", "test")
+    }
+    subsets["held_out"] = [r for r in records if train_sources and r.source not in train_sources]
+    return subsets

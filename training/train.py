@@ -45,7 +45,14 @@ from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
 from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer, training_weights
-from training.split import assign_splits, limit_records, read_split, split_summary, write_split
+from training.split import (
+    assign_splits,
+    limit_records,
+    read_split,
+    records_by_split,
+    split_summary,
+    write_split,
+)
 from training.transfer import fit_linear_probe, interpolate_weights
 
 logger = logging.getLogger(__name__)
@@ -80,16 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         assignment = assign_splits(records, seed=config.seed)
     write_split(config.out / "split.csv", records, assignment)
-    by_split = {
-        name: [r for r in records if assignment[r.image_id] == name]
-        for name in ("train", "val", "test")
-    }
-    held_out_sources: list[Record] = []
-    if config.train_sources:
-        # Leave-one-source-out: other sources are never seen, and are tested on whole.
-        held_out_sources = [r for r in records if r.source not in config.train_sources]
-        for name in ("train", "val", "test"):
-            by_split[name] = [r for r in by_split[name] if r.source in config.train_sources]
+    by_split = records_by_split(records, assignment, config.train_sources)
+    held_out_sources = by_split["held_out"]
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
     # ---- preprocess once (same preprocess() as serving), plus changed copies -----------

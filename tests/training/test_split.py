@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from training.data import MELANOMA, NEVUS, Record, read_dataset
-from training.split import assign_splits, read_split, split_summary, write_split
+from training.split import (
+    assign_splits,
+    read_split,
+    records_by_split,
+    split_summary,
+    write_split,
+)
 
 
 def constructed_records() -> list[Record]:
@@ -105,3 +111,18 @@ def test_real_set_has_no_leakage_and_balanced_strata(shared_data_dir: Path) -> N
         for label in ("melanoma", "nevus"):
             total = sum(counts[split][source][label] for split in counts)
             assert abs(counts["test"][source][label] / total - 0.15) < 0.01
+
+
+def test_records_by_split_keeps_dataset_order_and_holds_out_untrained_sources() -> None:
+    records = constructed_records()
+    assignment = assign_splits(records, seed=0)
+
+    everything = records_by_split(records, assignment)
+    only_a = records_by_split(records, assignment, ("A",))
+
+    assert everything["held_out"] == []
+    assert sum(len(everything[name]) for name in ("train", "val", "test")) == len(records)
+    for name in ("train", "val", "test"):
+        assert everything[name] == [r for r in records if assignment[r.image_id] == name]
+        assert only_a[name] == [r for r in everything[name] if r.source == "A"]
+    assert only_a["held_out"] == [r for r in records if r.source == "B"]  # every B image

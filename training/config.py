@@ -65,9 +65,14 @@ class TrainConfig:
     widths: tuple[int, ...] = (32, 64, 128, 192)
     dropout: float = 0.3
     seed: int = 0
+    # Bit-identical reruns on the same machine and TensorFlow version: deterministic
+    # kernels (`tf.config.experimental.enable_op_determinism`), about 1.9x slower a step.
+    deterministic: bool = False
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
-    model_version: str = "2.4.1"  # 2.4.0 was trained before incomplete batches were dropped
+    # 2.4.0 was trained before incomplete batches were dropped (2.4.1) and before each
+    # batch was sure to get its own augmentation draws (2.5.0).
+    model_version: str = "2.5.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

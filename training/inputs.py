@@ -84,9 +84,10 @@ def make_training_input(
 
     Each epoch has `full_batches(len(images), batch_size)` batches.
 
-    On the TensorFlow backend this is a parallel `tf.data` pipeline (augmentation
-    runs in `map` with `AUTOTUNE` parallelism and prefetching); on other backends
-    a `keras.utils.PyDataset` applying the same augmentation layers.
+    On the TensorFlow backend this is a `tf.data` pipeline (shuffle, batch, augment a
+    batch at a time with vectorised ops, prefetch while the model trains); on other
+    backends a `keras.utils.PyDataset` applying the same augmentation layers. Either
+    way a seed gives the same augmented batches in the same order.
 
     Args:
         images: uint8 images, preprocessed.
@@ -125,10 +126,13 @@ def make_training_input(
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=len(images) >= batch_size)
-    dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    # One batch at a time, by design: the random layers keep their seed state in a
+    # variable that a call reads, then advances, so parallel calls could give two
+    # batches the same draws (2.5 % of batches did) and make a run depend on thread
+    # timing. Each batch is augmented as a whole, its ops use every core, and
+    # prefetching overlaps it with the training step (`benchmarks/augmentation_seeds.py`).
+    dataset = dataset.map(augment)
     if mix_up is not None:
-        # One batch at a time: parallel calls could read MixUp's seed state before it
-        # advances and give two batches the same blend weights.
         dataset = dataset.map(lambda *batch: mix_batch(mix_up, *batch))
     return dataset.prefetch(tf.data.AUTOTUNE)
 

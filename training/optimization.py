@@ -150,3 +150,18 @@ def fit_callbacks(
     if log_file is not None:
         callbacks.append(keras.callbacks.CSVLogger(str(log_file)))
     return callbacks
+
+
+def make_deterministic() -> None:
+    """Make this process's training bit-reproducible (same machine, same versions).
+
+    With a fixed seed the input pipeline already gives the same batches; what is left
+    is the order of floating-point sums inside multi-threaded kernels. TensorFlow's
+    deterministic kernels fix it at about 1.9x the time per step on a 2-core CPU
+    (`benchmarks/augmentation_seeds.py` measures the pipeline, not this). JAX on the
+    CPU is deterministic already, so other backends need nothing.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()

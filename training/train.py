@@ -44,7 +44,13 @@ from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
-from training.optimization import HardLabelAUC, fit_callbacks, make_optimizer, training_weights
+from training.optimization import (
+    HardLabelAUC,
+    fit_callbacks,
+    make_deterministic,
+    make_optimizer,
+    training_weights,
+)
 from training.split import (
     assign_splits,
     limit_records,
@@ -65,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     config.out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        make_deterministic()
     workers = config.workers or os.cpu_count() or 1
     preprocessing = PreprocessConfig(
         image_size=config.image_size,

@@ -60,6 +60,24 @@ def test_training_input_shuffles_and_keeps_each_label_with_its_image() -> None:
     assert seen != labels.tolist()[:8]  # shuffled
 
 
+def augmented_batches_of_one_image(seed: int, batches: int = 60) -> list[bytes]:
+    image = np.random.default_rng(7).integers(0, 256, (1, 24, 24, 3), dtype=np.uint8)
+    images = np.repeat(image, 4 * batches, axis=0)
+    pipeline = make_training_input(images, np.zeros(len(images), np.float32), 4, seed=seed)
+    return [np.asarray(batch_images).tobytes() for batch_images, _ in pipeline]
+
+
+def test_every_batch_gets_its_own_draws_and_a_seed_repeats_them() -> None:
+    # One image repeated: batches can only differ by their augmentation draws. With
+    # parallel map calls two batches could read the layers' seed state before it
+    # advanced (2 to 10 of 400 batches came out identical) and a run varied with timing.
+    first = augmented_batches_of_one_image(seed=3)
+
+    assert len(set(first)) == len(first) == 60
+    assert augmented_batches_of_one_image(seed=3) == first
+    assert augmented_batches_of_one_image(seed=4) != first
+
+
 class _Identity:
     """An augmenter that changes nothing, so pipeline order can be checked exactly."""
 

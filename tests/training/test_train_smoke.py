@@ -10,6 +10,8 @@ import collections
 import csv
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ SMALL_MODEL = ["--image-size", "64", "--working-size", "128", "--batch-size", "1
 FAST = ["--epochs", "1", "--workers", "1", "--cache-dir", "", *SMALL_MODEL]
 FIGURES = ("roc.png", "precision_recall.png", "confusion_matrix.png", "reliability.png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_synthetic_dataset(root: Path) -> Path:
@@ -286,3 +289,20 @@ def test_linear_probe_then_wise_ft_zero_exports_the_probed_start(
         last = imagenet["_blocks.15._project_conv.weight"].astype(np.float32).transpose(2, 3, 1, 0)
     block = exported.get_layer("backbone_block15_project").get_weights()[0]
     np.testing.assert_array_equal(block, last)  # a trainable block, yet ImageNet's
+
+
+def test_deterministic_reruns_give_bit_identical_models(
+    smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
+) -> None:
+    # In subprocesses: TensorFlow's op determinism cannot be switched off again.
+    data, _, limit = smoke_data
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for out in runs:
+        command = [sys.executable, "-m", "training.train", "--data", str(data), "--out", str(out)]
+        subprocess.run([*command, *limit, *FAST, "--deterministic"], check=True, cwd=REPO_ROOT)
+
+    first, second = (keras.models.load_model(out / "melnev.keras") for out in runs)
+    for one, other in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(one, other)
+    assert (runs[0] / "epochs.csv").read_text() == (runs[1] / "epochs.csv").read_text()
+    assert read_json(runs[0] / "melnev.card.json")["training"]["config"]["deterministic"]

@@ -89,7 +89,7 @@ def main() -> int:
         first = batch_fingerprints(pipeline, args.batches, seed=0)
         second = batch_fingerprints(pipeline, args.batches, seed=0)
         repeated = len(first) - len(set(first))
-        print(f"{name:<24} {f'{repeated} of {len(first)}':>18} {str(first == second):>24}")
+        print(f"{name:<24} {f'{repeated} of {len(first)}':>18} {first == second!s:>24}")
     timings: dict[str, list[float]] = {name: [] for name in PIPELINES}
     for _ in range(args.repeats):
         for name, pipeline in PIPELINES.items():

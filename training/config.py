@@ -11,6 +11,7 @@ from model.test_time import check_views
 from preprocessing.pipeline import FRAMINGS, Framing
 from training import augment
 
+CONFIRMATIONS = ("follow_up", "histo", "consensus", "confocal")  # HAM10000 dx_type
 DESCRIPTION = "Train the melanoma-vs-nevus CNN and export it with its model card."
 
 
@@ -58,6 +59,9 @@ class TrainConfig:
     # Loss weight of a mole confirmed by histopathology (excised) against other moles,
     # within the nevus class's half of the weight (1: all moles alike).
     excised_nevus_weight: float = 1.0
+    # Moles confirmed so ("follow_up", "histo", "consensus") are left out of training
+    # only; validation and test keep them.
+    exclude_nevus_confirmations: tuple[str, ...] = ()
     # Fit the classifier on the frozen ImageNet features before fine-tuning (LP-FT).
     linear_probe: bool = False
     # WiSE-FT: ship (1 - a) * weights before fine-tuning + a * after (1: fine-tuned only).
@@ -100,6 +104,12 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     if values["hair_copies_of"] not in ("melanoma", "all"):
         parser.error(
             f"--hair-copies-of must be 'melanoma' or 'all'. Received: {values['hair_copies_of']!r}"
+        )
+    unknown = set(values["exclude_nevus_confirmations"]) - set(CONFIRMATIONS)
+    if unknown:
+        parser.error(
+            f"--exclude-nevus-confirmations takes {', '.join(CONFIRMATIONS)}. "
+            f"Received: {sorted(unknown)}"
         )
     if values["excised_nevus_weight"] <= 0:
         parser.error(

@@ -16,6 +16,7 @@ import numpy as np
 
 from model.card import Thresholds
 from training.calibration import check_probabilities
+from training.data import NEVUS, Record
 from training.metrics import bootstrap_auc
 
 
@@ -76,3 +77,25 @@ def metrics_by_nevus_confirmation(
             entry["screening_false_alarm_rate"] = float(alarms[nevi].mean())
             report[f"{source}/{kind}"] = entry
     return report
+
+
+def without_nevus_confirmations(
+    records: Sequence[Record], confirmations: Sequence[str]
+) -> list[Record]:
+    """Return the records minus the moles confirmed in one of the given ways.
+
+    HAM10000's followed-up moles (`"follow_up"`) come from one centre's digital
+    follow-up, whose photos can be told from the excised moles' by the corners of the
+    frame alone (`benchmarks/acquisition_shortcut.py`); training without them removes
+    that shortcut. Melanomas and moles without a recorded confirmation are kept.
+
+    Args:
+        records: Records, in any order (kept).
+        confirmations: `Record.confirmation` values to leave out ("follow_up", "histo",
+            "consensus"); empty keeps everything.
+
+    Returns:
+        The records kept, in their original order.
+    """
+    excluded = set(confirmations)
+    return [r for r in records if not (r.label == NEVUS and r.confirmation in excluded)]

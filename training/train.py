@@ -40,6 +40,7 @@ from training import augment
 from training.cache import preprocess_records, with_training_copies
 from training.calibration import choose_thresholds, fit_platt
 from training.config import parse_config
+from training.confirmation import without_nevus_confirmations
 from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
@@ -97,11 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_split(config.out / "split.csv", records, assignment)
     by_split = records_by_split(records, assignment, config.train_sources)
     held_out_sources = by_split["held_out"]
+    trained_on = without_nevus_confirmations(by_split["train"], config.exclude_nevus_confirmations)
+    if len(trained_on) < len(by_split["train"]):
+        logger.info("Left out of training: %d moles", len(by_split["train"]) - len(trained_on))
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
     # ---- preprocess once (same preprocess() as serving), plus changed copies -----------
     train_records, hair_seeds, acquisition_seeds = with_training_copies(
-        by_split["train"],
+        trained_on,
         hair_copies=config.hair_copies,
         hair_copies_of=config.hair_copies_of,
         acquisition_copies=config.acquisition_copies,

@@ -78,3 +78,14 @@ def test_mix_up_is_off_by_default_and_not_negative(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         parse_config(["--mix-up", "-1"])
     assert "--mix-up must be >= 0" in capsys.readouterr().err
+
+
+def test_moles_left_out_of_training_must_name_known_confirmations(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert TrainConfig().exclude_nevus_confirmations == ()
+    parsed = parse_config(["--exclude-nevus-confirmations", "follow_up", "consensus"])
+    assert parsed.exclude_nevus_confirmations == ("follow_up", "consensus")
+    with pytest.raises(SystemExit):
+        parse_config(["--exclude-nevus-confirmations", "followup"])
+    assert "Received: ['followup']" in capsys.readouterr().err

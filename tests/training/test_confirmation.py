@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from model.card import Thresholds
-from training.confirmation import metrics_by_nevus_confirmation
+from training.confirmation import metrics_by_nevus_confirmation, without_nevus_confirmations
+from training.data import MELANOMA, NEVUS, Record
 
 THRESHOLDS = Thresholds(screening=0.5, balanced=0.7)
 
@@ -53,3 +56,27 @@ def test_confirmations_must_match_the_labels() -> None:
         metrics_by_nevus_confirmation(
             np.array([1, 0]), np.array([0.6, 0.1]), ["A", "A"], ["histo"], THRESHOLDS
         )
+
+
+def test_only_the_moles_of_the_named_confirmations_leave_training() -> None:
+    kinds = [
+        (MELANOMA, "histo"),
+        (NEVUS, "follow_up"),
+        (NEVUS, "histo"),
+        (MELANOMA, ""),
+        (NEVUS, "follow_up"),
+        (NEVUS, ""),
+        (NEVUS, "consensus"),
+    ]
+    records = [
+        Record(Path(f"/x/{i}.jpg"), label, "S", f"img{i}", f"lesion{i}", confirmation=kind)
+        for i, (label, kind) in enumerate(kinds)
+    ]
+
+    kept = without_nevus_confirmations(records, ["follow_up"])
+
+    assert [r.image_id for r in kept] == ["img0", "img2", "img3", "img5", "img6"]
+    assert without_nevus_confirmations(records, []) == records
+    # A melanoma confirmed by histopathology stays even when excised moles leave.
+    without_excised = without_nevus_confirmations(records, ["histo"])
+    assert [r.image_id for r in without_excised] == ["img0", "img1", "img3", "img4", "img5", "img6"]

@@ -1,0 +1,143 @@
+"""Can HAM10000's followed-up moles be told from its excised ones without the mole?
+
+HAM10000's followed-up moles come from one centre's digital follow-up, its excised
+moles and melanomas mostly from other practices. If their photos differ in acquisition
+(camera, colour, sharpness, framing), a model can separate melanomas from watched moles
+by the photo rather than the lesion, and the 0.995 it scores there overstates what it
+would do elsewhere. Two probes, on the photos exactly as the model sees them
+(`preprocess()` with the model card's settings):
+
+1. **Corners only.** Colour and texture statistics of the four corner patches (the
+   part of the frame farthest from the lesion) feed a logistic regression, scored by
+   5-fold cross-validation grouped by lesion on every HAM10000 photo of the split
+   file: ROC AUC for followed-up vs excised moles, melanomas vs each.
+2. **The model with the lesion covered.** The central disc (the centre 40 % of the
+   side as radius, about half the frame) is painted with the mean colour of the rest,
+   and the model answers again on the chosen split: how well it still ranks melanomas
+   above each kind of mole when it cannot see the lesion.
+
+Usage:
+    python benchmarks/acquisition_shortcut.py [--model PATH] [--split-file CSV] [--split test]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from shared_split import load_model_and_records, parse_arguments  # noqa: E402, I001
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from training.cache import preprocess_records  # noqa: E402
+from training.data import MELANOMA, Record, read_dataset  # noqa: E402
+from training.inputs import predict_logits  # noqa: E402
+from training.metrics import bootstrap_auc  # noqa: E402
+from tests.conftest import SHARED_DATA  # noqa: E402
+
+PATCH_FRACTION = 0.125  # corner patches: 24 px of a 192 px input
+COVER_RADIUS = 0.4  # of the side: the covered disc holds about half the frame
+TASKS = {  # (positive group, negative group)
+    "followed-up vs excised moles": ("nevus/histo", "nevus/follow_up"),
+    "melanomas vs excised moles": ("melanoma", "nevus/histo"),
+    "melanomas vs followed-up moles": ("melanoma", "nevus/follow_up"),
+}
+
+
+def group_of(record: Record) -> str:
+    """'melanoma', or 'nevus/<confirmation>' (follow_up, histo, consensus)."""
+    return "melanoma" if record.label == MELANOMA else f"nevus/{record.confirmation}"
+
+
+def corner_features(images: np.ndarray) -> np.ndarray:
+    """Per corner and channel: mean, standard deviation and mean |Laplacian| (sharpness)."""
+    side = images.shape[1]
+    patch = max(4, round(side * PATCH_FRACTION))
+    features = []
+    for image in images:
+        row = []
+        for y, x in ((0, 0), (0, side - patch), (side - patch, 0), (side - patch, side - patch)):
+            corner = image[y : y + patch, x : x + patch].astype(np.float32)
+            laplacian = np.abs(cv2.Laplacian(corner, cv2.CV_32F))
+            row += [*corner.mean((0, 1)), *corner.std((0, 1)), *laplacian.mean((0, 1))]
+        features.append(row)
+    return np.asarray(features, np.float32)
+
+
+def cover_lesion(images: np.ndarray) -> np.ndarray:
+    """Paint the central disc with the mean colour of the rest of each image."""
+    side = images.shape[1]
+    coords = np.arange(side) - (side - 1) / 2
+    inside = np.hypot(coords[None, :], coords[:, None]) <= COVER_RADIUS * side
+    covered = images.copy()
+    for image in covered:
+        image[inside] = image[~inside].mean(axis=0).astype(np.uint8)
+    return covered
+
+
+def print_auc(name: str, labels: np.ndarray, scores: np.ndarray) -> None:
+    auc, low, high = bootstrap_auc(labels, scores)
+    print(
+        f"  {name:<34} {int(labels.sum()):>5} vs {int((1 - labels).sum()):>5}   "
+        f"{auc:.3f} ({low:.3f}-{high:.3f})"
+    )
+
+
+def corners_probe(split_file: Path, preprocessing: object) -> None:
+    from training.split import read_split
+
+    assignment = read_split(split_file)
+    records = [r for r in read_dataset(SHARED_DATA).records if r.source == "HAM10000"]
+    records = [r for r in records if r.image_id in assignment]
+    images, keep = preprocess_records(records, preprocessing, description="HAM10000")
+    records = [r for r, k in zip(records, keep, strict=True) if k]
+    features, groups = corner_features(images), np.array([group_of(r) for r in records])
+    lesions = np.array([r.lesion_id for r in records])
+    print(f"1. corners only ({len(records)} HAM10000 photos, out-of-fold, grouped by lesion)")
+    print(f"  {'task':<34} {'n':>14}   ROC AUC (95 % CI)")
+    for task, (positive, negative) in TASKS.items():
+        chosen = np.isin(groups, [positive, negative])
+        labels = (groups[chosen] == positive).astype(int)
+        classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0)
+        scores = cross_val_predict(
+            classifier,
+            features[chosen],
+            labels,
+            groups=lesions[chosen],
+            cv=folds,
+            method="predict_proba",
+        )[:, 1]
+        print_auc(task, labels, scores)
+
+
+def main() -> int:
+    arguments = parse_arguments(__doc__.splitlines()[0])
+    loaded, records, _ = load_model_and_records(arguments)
+    card = loaded.card
+    corners_probe(arguments.split_file, card.preprocessing)
+
+    records = [r for r in records if r.source == "HAM10000"]
+    images, keep = preprocess_records(records, card.preprocessing, description="photos")
+    groups = np.array([group_of(r) for r, k in zip(records, keep, strict=True) if k])
+    print(f"\n2. model {card.model_version}, {arguments.split} split, HAM10000 photos")
+    print(f"  {'task':<34} {'n':>14}   ROC AUC (95 % CI)")
+    for view, batch in (("as seen", images), ("lesion covered", cover_lesion(images))):
+        logits = predict_logits(loaded.model, batch, views=card.test_time_views).ravel()
+        print(f" {view}:")
+        for task, (positive, negative) in TASKS.items():
+            chosen = np.isin(groups, [positive, negative])
+            print_auc(task, (groups[chosen] == positive).astype(int), logits[chosen])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,7 +18,6 @@ Smoke run (a minute):
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
@@ -26,7 +25,6 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -60,6 +58,7 @@ from training.split import (
     split_summary,
     write_split,
 )
+from training.summary import LIMITATIONS, run_summary
 from training.transfer import fit_linear_probe, interpolate_weights
 
 logger = logging.getLogger(__name__)
@@ -217,25 +216,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 labels, probabilities, thresholds, config.out / name, sources=sources
             )
     duration = time.perf_counter() - started
-    training_summary = {
-        "command": "melnev train " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "config": {
-            k: str(v) if isinstance(v, Path) else v
-            for k, v in dataclasses.asdict(config).items()
-            if k != "cache_dir"  # where a cache lives does not change the model
-        },
-        "seed": config.seed,
-        "duration_seconds": round(duration, 1),
-        "epochs_run": len(history.history["loss"]),
-        "best_val_auc": float(max(history.history["val_auc"])),
-        "linear_probe": probe,
-        "backend": keras.backend.backend(),
-        "cpu_count": os.cpu_count(),
-        "data": report.summary(),
-        "split": split_summary(records, assignment),
-        "train_sources": list(config.train_sources) or "all",
-        "training_images_with_copies": len(x_train),
-    }
+    training_summary = run_summary(
+        config,
+        argv if argv is not None else sys.argv[1:],
+        duration=duration,
+        history=history.history,
+        linear_probe=probe,
+        report=report,
+        records=records,
+        assignment=assignment,
+        training_images=len(x_train),
+    )
     (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     export_path = config.export or config.out / "melnev.keras"
     export_model(
@@ -256,15 +247,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("Model and card written to %s", export_path)
     return 0
 
-
-LIMITATIONS = [
-    "Not a diagnosis and not a medical device: a statistical estimate from one photo.",
-    "Trained only on dermoscopic images (HAM10000, ISIC 2017) of mostly light skin; "
-    "phone photos and dark skin are outside the training data.",
-    "Only melanoma vs melanocytic nevus: other lesions (basal cell carcinoma, "
-    "seborrhoeic keratosis, ...) are outside its scope.",
-    "Training data licensed CC BY-NC 4.0: non-commercial use only.",
-]
 
 if __name__ == "__main__":
     sys.exit(main())

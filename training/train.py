@@ -6,10 +6,11 @@ calibration and thresholds on validation -> test metrics per source -> export.
 
 Usage (the shipped model, about 30 min on a 2-core CPU):
     melnev train --data ../shared/data/dermoscopy --out runs/shipped \\
-        --export model/shipped/melnev.keras
+        --export model/shipped/melnev.keras --exclude-nevus-confirmations follow_up
 
 Leave-one-source-out (train on HAM10000 only, test on every ISIC 2017 image):
     melnev train --data ../shared/data/dermoscopy --out runs/ham-only \\
+        --exclude-nevus-confirmations follow_up \\
         --train-sources HAM10000
 
 Smoke run (a minute):

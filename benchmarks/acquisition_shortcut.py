@@ -22,6 +22,7 @@ Usage:
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -38,10 +39,9 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA, Record, read_dataset  # noqa: E402
+from training.data import MELANOMA, Record  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.metrics import bootstrap_auc  # noqa: E402
-from tests.conftest import SHARED_DATA  # noqa: E402
 
 PATCH_FRACTION = 0.125  # corner patches: 24 px of a 192 px input
 COVER_RADIUS = 0.4  # of the side: the covered disc holds about half the frame
@@ -91,14 +91,8 @@ def print_auc(name: str, labels: np.ndarray, scores: np.ndarray) -> None:
     )
 
 
-def corners_probe(split_file: Path, preprocessing: object) -> None:
-    from training.split import read_split
-
-    assignment = read_split(split_file)
-    records = [r for r in read_dataset(SHARED_DATA).records if r.source == "HAM10000"]
-    records = [r for r in records if r.image_id in assignment]
-    images, keep = preprocess_records(records, preprocessing, description="HAM10000")
-    records = [r for r, k in zip(records, keep, strict=True) if k]
+def corners_probe(images: np.ndarray, records: list[Record]) -> None:
+    """Print out-of-fold ROC AUCs of a logistic regression on the corner statistics."""
     features, groups = corner_features(images), np.array([group_of(r) for r in records])
     lesions = np.array([r.lesion_id for r in records])
     print(f"1. corners only ({len(records)} HAM10000 photos, out-of-fold, grouped by lesion)")
@@ -121,13 +115,18 @@ def corners_probe(split_file: Path, preprocessing: object) -> None:
 
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
-    loaded, records, _ = load_model_and_records(arguments)
+    # Every photo of the split file, preprocessed once: probe 1 uses all, probe 2 the split.
+    every_split = argparse.Namespace(**{**vars(arguments), "split": "all"})
+    loaded, records, assignment = load_model_and_records(every_split)
     card = loaded.card
-    corners_probe(arguments.split_file, card.preprocessing)
-
     records = [r for r in records if r.source == "HAM10000"]
-    images, keep = preprocess_records(records, card.preprocessing, description="photos")
-    groups = np.array([group_of(r) for r, k in zip(records, keep, strict=True) if k])
+    images, keep = preprocess_records(records, card.preprocessing, description="HAM10000")
+    records = [r for r, k in zip(records, keep, strict=True) if k]
+    corners_probe(images, records)
+
+    in_split = np.array([arguments.split in ("all", assignment[r.image_id]) for r in records])
+    images = images[in_split]
+    groups = np.array([group_of(r) for r in records])[in_split]
     print(f"\n2. model {card.model_version}, {arguments.split} split, HAM10000 photos")
     print(f"  {'task':<34} {'n':>14}   ROC AUC (95 % CI)")
     for view, batch in (("as seen", images), ("lesion covered", cover_lesion(images))):

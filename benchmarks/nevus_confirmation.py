@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -33,6 +34,19 @@ from training.data import MELANOMA  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.confirmation import metrics_by_nevus_confirmation  # noqa: E402
 from training.metrics import binary_metrics, metrics_by_source  # noqa: E402
+
+
+def print_row(name: str, entry: dict[str, Any]) -> None:
+    """One table row from `binary_metrics` or `metrics_by_nevus_confirmation` output."""
+    if "n_nevi" in entry:
+        moles, false_alarms = entry["n_nevi"], entry["screening_false_alarm_rate"]
+    else:
+        moles = entry["n"] - entry["n_melanoma"]
+        false_alarms = 1 - entry["screening"]["specificity"]
+    print(
+        f"{name:<42} {moles:>5} {entry['roc_auc']:>8.3f} "
+        f"({entry['roc_auc_ci_low']:.3f}-{entry['roc_auc_ci_high']:.3f}) {false_alarms:>12.1%}"
+    )
 
 
 def main() -> int:
@@ -56,27 +70,16 @@ def main() -> int:
     print(f"{'moles':<42} {'n':>5} {'ROC AUC (95 % CI)':>22} {'false alarms':>13}")
     for name, entry in overall.items():
         if name != "overall":
-            rate = 1 - entry["screening"]["specificity"]
-            row = (entry["n"] - entry["n_melanoma"], entry["roc_auc"], entry["roc_auc_ci_low"])
-            print(
-                f"{name + ', all':<42} {row[0]:>5} {row[1]:>8.3f} ({row[2]:.3f}-"
-                f"{entry['roc_auc_ci_high']:.3f}) {rate:>12.1%}"
-            )
+            print_row(f"{name}, all", entry)
     # The honest all-sources figure: HAM10000's followed-up moles can be recognised by
     # the photo alone (benchmarks/acquisition_shortcut.py), so leave them out.
     kept = np.array([c != "follow_up" for c in confirmations])
-    entry = binary_metrics(labels[kept], probabilities[kept], card.thresholds)
-    print(
-        f"{'all sources, followed-up moles left out':<42} {entry['n'] - entry['n_melanoma']:>5} "
-        f"{entry['roc_auc']:>8.3f} ({entry['roc_auc_ci_low']:.3f}-{entry['roc_auc_ci_high']:.3f}) "
-        f"{1 - entry['screening']['specificity']:>12.1%}"
+    print_row(
+        "all sources, followed-up moles left out",
+        binary_metrics(labels[kept], probabilities[kept], card.thresholds),
     )
     for name, entry in by_kind.items():
-        print(
-            f"{name:<42} {entry['n_nevi']:>5} {entry['roc_auc']:>8.3f} "
-            f"({entry['roc_auc_ci_low']:.3f}-{entry['roc_auc_ci_high']:.3f}) "
-            f"{entry['screening_false_alarm_rate']:>12.1%}"
-        )
+        print_row(name, entry)
     return 0
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -126,3 +130,24 @@ def test_training_weights_refuse_bad_arguments(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         training_weights(np.array(labels), confirmations, excised_nevus_weight=weight)
+
+
+def test_make_deterministic_switches_tensorflow_to_deterministic_kernels() -> None:
+    # In a subprocess: op determinism cannot be switched off again in this one. The
+    # query is TensorFlow-internal (2.21 exports only the switch).
+    check = (
+        "import keras\n"
+        "from tensorflow.python.framework.config import is_op_determinism_enabled as enabled\n"
+        "from training.optimization import make_deterministic\n"
+        "before = enabled()\n"
+        "make_deterministic()\n"
+        "print(keras.backend.backend(), before, enabled())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.stdout.split()[-3:] == ["tensorflow", "False", "True"]

@@ -294,7 +294,10 @@ def test_linear_probe_then_wise_ft_zero_exports_the_probed_start(
 def test_deterministic_reruns_give_bit_identical_models(
     smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
 ) -> None:
-    # In subprocesses: TensorFlow's op determinism cannot be switched off again.
+    # In subprocesses: TensorFlow's op determinism cannot be switched off again. A run
+    # this small repeats its kernels' sums even without it (checked), so this guards the
+    # rest: seeds, hair copies, shuffling and augmentation draws repeating end to end.
+    # That the flag switches the kernels is tested in test_optimization.py.
     data, _, limit = smoke_data
     runs = [tmp_path / "first", tmp_path / "second"]
     for out in runs:

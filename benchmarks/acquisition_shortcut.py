@@ -39,16 +39,16 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA, Record  # noqa: E402
+from training.data import EXCISED, FOLLOW_UP, MELANOMA, Record  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.metrics import bootstrap_auc  # noqa: E402
 
 PATCH_FRACTION = 0.125  # corner patches: 24 px of a 192 px input
 COVER_RADIUS = 0.4  # of the side: the covered disc holds about half the frame
 TASKS = {  # (positive group, negative group)
-    "followed-up vs excised moles": ("nevus/histo", "nevus/follow_up"),
-    "melanomas vs excised moles": ("melanoma", "nevus/histo"),
-    "melanomas vs followed-up moles": ("melanoma", "nevus/follow_up"),
+    "followed-up vs excised moles": (f"nevus/{EXCISED}", f"nevus/{FOLLOW_UP}"),
+    "melanomas vs excised moles": ("melanoma", f"nevus/{EXCISED}"),
+    "melanomas vs followed-up moles": ("melanoma", f"nevus/{FOLLOW_UP}"),
 }
 
 

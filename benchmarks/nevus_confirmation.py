@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 from model.predictor import calibrate  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA  # noqa: E402
+from training.data import FOLLOW_UP, MELANOMA  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.confirmation import metrics_by_nevus_confirmation  # noqa: E402
 from training.metrics import binary_metrics, metrics_by_source  # noqa: E402
@@ -73,7 +73,7 @@ def main() -> int:
             print_row(f"{name}, all", entry)
     # The honest all-sources figure: HAM10000's followed-up moles can be recognised by
     # the photo alone (benchmarks/acquisition_shortcut.py), so leave them out.
-    kept = np.array([c != "follow_up" for c in confirmations])
+    kept = np.array([c != FOLLOW_UP for c in confirmations])
     print_row(
         "all sources, followed-up moles left out",
         binary_metrics(labels[kept], probabilities[kept], card.thresholds),

@@ -10,8 +10,8 @@ from pathlib import Path
 from model.test_time import check_views
 from preprocessing.pipeline import FRAMINGS, Framing
 from training import augment
+from training.data import CONFIRMATIONS
 
-CONFIRMATIONS = ("follow_up", "histo", "consensus", "confocal")  # HAM10000 dx_type
 DESCRIPTION = "Train the melanoma-vs-nevus CNN and export it with its model card."
 
 
@@ -59,7 +59,7 @@ class TrainConfig:
     # Loss weight of a mole confirmed by histopathology (excised) against other moles,
     # within the nevus class's half of the weight (1: all moles alike).
     excised_nevus_weight: float = 1.0
-    # Moles confirmed so ("follow_up", "histo", "consensus") are left out of training
+    # Moles confirmed so (`training.data.CONFIRMATIONS`) are left out of training
     # only; validation and test keep them.
     exclude_nevus_confirmations: tuple[str, ...] = ()
     # Fit the classifier on the frozen ImageNet features before fine-tuning (LP-FT).

@@ -39,6 +39,11 @@ LAYOUTS = ("auto", "folders", "ham10000", "isic")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 HAM_METADATA = "HAM10000_metadata.csv"
 HAM_OTHER_DX = frozenset({"akiec", "bcc", "bkl", "df", "vasc"})
+# How a diagnosis was confirmed (`Record.confirmation`, HAM10000's `dx_type`). A mole
+# confirmed by histopathology is one a doctor excised; followed-up moles come from one
+# centre's digital follow-up (`benchmarks/acquisition_shortcut.py`).
+FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL = "follow_up", "histo", "consensus", "confocal"
+CONFIRMATIONS = (FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL)
 _LABEL_ALIASES = {
     "melanoma": MELANOMA, "mel": MELANOMA, "1": MELANOMA,
     "nevus": NEVUS, "naevus": NEVUS, "nv": NEVUS, "0": NEVUS,
@@ -55,8 +60,8 @@ class Record:
         source: Where the image comes from (e.g. "HAM10000"), for stratification.
         image_id: Unique id of the image (the file stem).
         lesion_id: The lesion (split group); the image id when the lesion is unknown.
-        confirmation: How the diagnosis was confirmed (HAM10000's `dx_type`: "histo",
-            "follow_up", "consensus", "confocal"), empty when not recorded.
+        confirmation: How the diagnosis was confirmed, one of `CONFIRMATIONS`
+            (HAM10000's `dx_type`), empty when not recorded.
     """
 
     path: Path

@@ -16,6 +16,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from training.data import EXCISED
+
 
 class HardLabelAUC(keras.metrics.AUC):
     """ROC AUC against labels rounded to 0/1.
@@ -27,10 +29,6 @@ class HardLabelAUC(keras.metrics.AUC):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         super().update_state(keras.ops.round(y_true), y_pred, sample_weight=sample_weight)
-
-
-EXCISED = "histo"
-"""`Record.confirmation` of a mole confirmed by histopathology: one a doctor excised."""
 
 
 def training_weights(

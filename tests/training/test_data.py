@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training.data import MELANOMA, NEVUS, detect_layout, load_image_rgb, read_dataset
+from training.data import (
+    CONFIRMATIONS,
+    MELANOMA,
+    NEVUS,
+    detect_layout,
+    load_image_rgb,
+    read_dataset,
+)
 
 
 def write_jpeg(path: Path, colour: tuple[int, int, int] = (180, 120, 100)) -> Path:
@@ -220,3 +227,5 @@ def test_shared_set_reads_completely(shared_data_dir: Path) -> None:
     )
     assert ham_nevi == {"follow_up": 3704, "histo": 2498, "consensus": 503}
     assert {r.confirmation for r in report.records if r.source == "ISIC2017"} == {""}
+    # The training flags and benchmarks name confirmations by `CONFIRMATIONS`.
+    assert {r.confirmation for r in report.records} <= {*CONFIRMATIONS, ""}

@@ -10,18 +10,66 @@ from model.predictor import Prediction
 from preprocessing import InvalidImageReason, QualityIssue
 
 
-def prediction_answer(prediction: Prediction, language: str) -> str:
-    """Risk level, probability, meaning, advice and the disclaimer."""
+def prediction_answer(prediction: Prediction, language: str, card: ModelCard | None = None) -> str:
+    """Risk level, probability, meaning, how often the level was given, advice, disclaimer.
+
+    Args:
+        prediction: The model's answer.
+        language: Language code of the texts.
+        card: The answering model's card; its test figures say how many melanomas and
+            moles got the same level (left out when the card has none).
+
+    Returns:
+        The answer text, ending with the disclaimer.
+    """
     level = prediction.risk_level.value
-    return "\n\n".join(
-        (
-            text(language, f"risk.{level}"),
-            text(language, "probability", percent=100 * prediction.melanoma_probability),
-            text(language, f"meaning.{level}"),
-            text(language, f"advice.{level}"),
-            text(language, "disclaimer"),
-        )
-    )
+    parts = [
+        text(language, f"risk.{level}"),
+        text(language, "probability", percent=100 * prediction.melanoma_probability),
+        text(language, f"meaning.{level}"),
+    ]
+    shares = level_shares(card) if card is not None else None
+    if shares is not None:
+        melanomas, moles = shares[level]
+        parts.append(text(language, "level_share", melanomas=100 * melanomas, moles=100 * moles))
+    parts += [text(language, f"advice.{level}"), text(language, "disclaimer")]
+    return "\n\n".join(parts)
+
+
+def level_shares(card: ModelCard) -> dict[str, tuple[float, float]] | None:
+    """Share of the card's test melanomas and moles that got each risk level.
+
+    At the screening threshold about half of harmless moles are flagged; saying so next
+    to a "moderate" answer keeps it from reading as "probably melanoma". The shares
+    come from the test split's sensitivity and specificity at both thresholds
+    (`metrics.test.overall`), so they follow the model that answers.
+
+    Args:
+        card: A model card.
+
+    Returns:
+        {"low" | "moderate" | "high": (share of melanomas, share of moles)}, or None
+        when the card has no test sensitivity and specificity at both thresholds.
+    """
+    test = card.metrics.get("test")
+    overall = test.get("overall") if isinstance(test, Mapping) else None
+    if not isinstance(overall, Mapping):
+        return None
+    figures = []
+    for threshold in ("screening", "balanced"):
+        values = overall.get(threshold)
+        if not isinstance(values, Mapping):
+            return None
+        sensitivity, specificity = values.get("sensitivity"), values.get("specificity")
+        if not isinstance(sensitivity, float | int) or not isinstance(specificity, float | int):
+            return None
+        figures.append((float(sensitivity), float(specificity)))
+    (screening_sens, screening_spec), (balanced_sens, balanced_spec) = figures
+    return {
+        "low": (1 - screening_sens, screening_spec),
+        "moderate": (screening_sens - balanced_sens, balanced_spec - screening_spec),
+        "high": (balanced_sens, 1 - balanced_spec),
+    }
 
 
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:

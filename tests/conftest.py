@@ -117,6 +117,7 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "roc_auc_ci_low": 0.3,
                     "roc_auc_ci_high": 0.7,
                     "screening": {"sensitivity": 0.9, "specificity": 0.2},
+                    "balanced": {"sensitivity": 0.6, "specificity": 0.7},
                 }
             }
         },

@@ -84,7 +84,7 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif analysis.prediction is None:
         answer = quality_answer(analysis.quality.issues if analysis.quality else (), lang)
     else:
-        answer = prediction_answer(analysis.prediction, lang)
+        answer = prediction_answer(analysis.prediction, lang, shared.card)
         if shared.inference.heatmaps_available:
             key = shared.heatmap_keys.add(file_id)
             button = InlineKeyboardButton(

@@ -91,9 +91,14 @@ TEXTS: dict[str, str] = {
         "out melanoma."
     ),
     "meaning.moderate": (
-        "The model sees some features that melanomas share. The estimate is uncertain."
+        "The model sees some features that melanomas share, but many harmless moles look "
+        "like this to it too. The estimate is uncertain."
     ),
     "meaning.high": "The model sees features that are often found in melanoma.",
+    "level_share": (
+        "In the model's test photos, this level went to {melanomas:.0f}% of melanomas and "
+        "{moles:.0f}% of harmless moles."
+    ),
     "advice.low": (
         "Show it to a dermatologist if it changes in size, shape or colour, bleeds or itches, "
         "or if it worries you."

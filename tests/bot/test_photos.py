@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pytest
 
@@ -18,8 +20,18 @@ RISK_LINES = {
 }
 
 
-def assert_risk_answer(call: Call, language: str = "en") -> None:
-    """The answer has a risk level, a probability, advice, the disclaimer and a heatmap button."""
+# Percent of melanomas and moles per level on the tiny model's card (screening sensitivity
+# / specificity 0.9 / 0.2, balanced 0.6 / 0.7).
+TINY_CARD_SHARES = {"low": (10.0, 20.0), "moderate": (30.0, 50.0), "high": (60.0, 30.0)}
+
+
+def assert_risk_answer(
+    call: Call,
+    language: str = "en",
+    shares: Mapping[str, tuple[float, float]] = TINY_CARD_SHARES,
+) -> None:
+    """The answer has a risk level, a probability, how often the level is given (`shares`,
+    percent of melanomas and moles), advice, the disclaimer and a heatmap button."""
     answer = call.params["text"]
     first_line = answer.split("\n")[0]
     assert first_line in RISK_LINES
@@ -28,6 +40,8 @@ def assert_risk_answer(call: Call, language: str = "en") -> None:
     )
     assert text(language, f"advice.{level}") in answer
     assert text(language, f"meaning.{level}") in answer
+    melanomas, moles = shares[level]
+    assert text(language, "level_share", melanomas=melanomas, moles=moles) in answer
     assert answer.rstrip().endswith(text(language, "disclaimer"))
     percent = answer.split("\n\n")[1]
     assert percent.startswith(text(language, "probability", percent=0)[:-2])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import about_answer, prediction_answer
+from bot.answers import about_answer, level_shares, prediction_answer
 from bot.limits import HeatmapKeys, RateLimiter, wait_seconds
 from bot.logs import JsonFormatter, Pseudonymiser, protect_secrets, scrub
 from bot.settings import Settings, SettingsError, load_settings
@@ -157,6 +157,42 @@ def test_every_prediction_answer_advises_a_doctor_and_disclaims(
     assert "42%" in answer
     assert text(language, f"advice.{level.value}") in answer
     assert answer.endswith(text(language, "disclaimer"))
+
+
+def test_level_shares_come_from_the_cards_test_sensitivity_and_specificity(
+    tiny_model_path: Path,
+) -> None:
+    from model.card import load_card
+
+    card = load_card(tiny_model_path)  # screening 0.9 / 0.2, balanced 0.6 / 0.7
+    shares = level_shares(card)
+    assert shares is not None
+    expected = {"low": (0.1, 0.2), "moderate": (0.3, 0.5), "high": (0.6, 0.3)}
+    for level, (melanomas, moles) in expected.items():
+        assert shares[level] == pytest.approx((melanomas, moles))
+    prediction = Prediction(0.42, RiskLevel.MODERATE, card.thresholds, "1.0", 0.0)
+    answer = prediction_answer(prediction, "en", card)
+    assert text("en", "level_share", melanomas=30, moles=50) in answer
+    assert "30% of melanomas and 50% of harmless moles" in answer
+    assert answer.endswith(text("en", "disclaimer"))
+
+
+def test_answer_leaves_out_level_shares_when_the_card_has_no_test_figures(
+    tiny_model_path: Path,
+) -> None:
+    import dataclasses
+
+    from model.card import load_card
+
+    card = load_card(tiny_model_path)
+    without_balanced = {"test": {"overall": {"screening": {"sensitivity": 0.9}}}}
+    for metrics in ({}, {"test": {}}, without_balanced):
+        bare = dataclasses.replace(card, metrics=metrics)
+        assert level_shares(bare) is None
+        answer = prediction_answer(
+            Prediction(0.1, RiskLevel.LOW, card.thresholds, "1", 0.0), "ru", bare
+        )
+        assert "%" in answer and text("ru", "level_share", melanomas=0, moles=0)[:20] not in answer
 
 
 def test_about_handles_an_empty_card(tiny_model_path: Path) -> None:

@@ -4,7 +4,10 @@ The external test set comes from other clinics and devices. This benchmark imita
 the ways their photos differ, on the test split: every photo is changed *before*
 the card's `preprocess()` (as a different camera would have taken it) and answered
 again. Printed per change, next to the photos as sent: ROC AUC, the mean absolute
-change of the probability, and the share of photos whose risk level changes.
+change of the probability, the share of photos whose risk level changes, and the mean
+probability of the moles and of the melanomas (a change that raises the first raises
+false alarms; one that lowers the second misses melanomas). One change is a
+clinic's: surgical-marker ink drawn around the lesion.
 
 Needs the shared dermoscopy data beside the repository.
 
@@ -37,7 +40,13 @@ from model.loader import load_model  # noqa: E402
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
-from training.acquisition import add_noise, blur, jpeg, scale_channels  # noqa: E402
+from training.acquisition import (  # noqa: E402
+    add_noise,
+    add_skin_marking,
+    blur,
+    jpeg,
+    scale_channels,
+)
 from training.data import MELANOMA, Record, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.split import read_split  # noqa: E402
@@ -50,9 +59,14 @@ def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:
     return image[top : height - top, left : width - left]
 
 
+def content_rng(image: np.ndarray) -> np.random.Generator:
+    """A generator seeded by the image's content, so reruns draw the same changes."""
+    return np.random.default_rng(int(image[::7, ::7].sum()))
+
+
 def gaussian_noise(image: np.ndarray, sigma: float) -> np.ndarray:
-    """Add sensor noise, seeded by the image's content so reruns agree."""
-    return add_noise(image, sigma, np.random.default_rng(int(image[::7, ::7].sum())))
+    """Add sensor noise."""
+    return add_noise(image, sigma, content_rng(image))
 
 
 SHIFTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -66,6 +80,8 @@ SHIFTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "under-exposed (x0.6)": lambda image: scale_channels(image, (0.6, 0.6, 0.6)),
     "over-exposed (x1.4)": lambda image: scale_channels(image, (1.4, 1.4, 1.4)),
     "closer (centre 70 %)": lambda image: zoom_in(image, 0.7),
+    # Clinics ink the lesions they will excise: a model must not read ink as melanoma.
+    "skin marking (violet ink)": lambda image: add_skin_marking(image, content_rng(image)),
 }
 
 
@@ -103,7 +119,10 @@ def main() -> int:
     labels = np.array([r.label == MELANOMA for r in records])
     print(f"{len(records)} photos, {int(labels.sum())} melanomas")
     name_width = max(5, *map(len, models))
-    columns = f"{'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14}"
+    columns = (
+        f"{'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14} {'mean p: moles':>14} "
+        f"{'melanomas':>10}"
+    )
     print(f"{'change':<38} {'model':>{name_width}} {columns}")
     baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     with ProcessPoolExecutor() as pool:
@@ -130,7 +149,9 @@ def main() -> int:
                 changed = np.mean(levels != baseline[1])
                 auc = roc_auc_score(labels, probabilities)
                 print(
-                    f"{shift:<38} {name:>{name_width}} {auc:>8.3f} {moved:>10.3f} {changed:>14.3f}",
+                    f"{shift:<38} {name:>{name_width}} {auc:>8.3f} {moved:>10.3f} "
+                    f"{changed:>14.3f} {probabilities[~labels].mean():>14.3f} "
+                    f"{probabilities[labels].mean():>10.3f}",
                     flush=True,
                 )
     return 0

@@ -11,7 +11,7 @@ import pytest
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
 from tests.training.test_hairy_copies import records  # plain fake records
-from training.acquisition import add_noise, blur, jpeg, simulate_acquisition
+from training.acquisition import add_noise, add_skin_marking, blur, jpeg, simulate_acquisition
 from training.cache import preprocess_records, with_training_copies
 from training.data import MELANOMA, Record
 
@@ -32,6 +32,33 @@ def test_each_change_degrades_the_photo_as_a_camera_would() -> None:
     noisy = add_noise(photo, 10.0, np.random.default_rng(0))
     assert high_frequency_energy(noisy) > 1.5 * high_frequency_energy(photo)
     assert 5.0 < error(noisy) < 10.0
+
+
+@pytest.mark.parametrize("shape", [(150, 200), (256, 256), (480, 640)])
+def test_skin_marking_draws_violet_ink_around_the_lesion_never_on_its_centre(
+    shape: tuple[int, int],
+) -> None:
+    photo = cv2.resize(synthetic_lesion(256, seed=3), shape[::-1])
+    short = min(shape)
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    distance = np.hypot(xx - shape[1] / 2, yy - shape[0] / 2) / short
+    masks = set()
+    for seed in range(12):
+        marked = add_skin_marking(photo, np.random.default_rng(seed))
+        assert marked.shape == photo.shape and marked.dtype == np.uint8
+        changed = np.abs(marked.astype(int) - photo).sum(axis=2) > 30
+        assert changed.sum() > 0.002 * photo.shape[0] * photo.shape[1]
+        assert not changed[distance < 0.2].any()  # the lesion's centre stays as it was
+        assert not changed[distance > 0.45].any()  # and the ink stays near it
+        ink = marked[changed].astype(int)
+        # Violet: blue above red above green, unlike skin (red above green above blue).
+        assert np.mean((ink[:, 2] > ink[:, 1]) & (ink[:, 0] > ink[:, 1])) > 0.8
+        masks.add(changed.tobytes())
+    again = add_skin_marking(photo, np.random.default_rng(5))
+    np.testing.assert_array_equal(again, add_skin_marking(photo, np.random.default_rng(5)))
+    assert len(masks) == 12  # each draw marks differently
+    with pytest.raises(ValueError, match="RGB"):
+        add_skin_marking(photo[..., 0], np.random.default_rng(0))
 
 
 def test_simulated_acquisition_always_changes_the_photo_and_is_seeded() -> None:

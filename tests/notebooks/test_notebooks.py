@@ -99,6 +99,10 @@ def check_test_model_outputs(notebook: nbformat.NotebookNode, model_version: str
     probability = re.search(r"^Melanoma probability: ([0-9.]+)$", printed, re.MULTILINE)
     assert probability is not None and 0.0 <= float(probability.group(1)) <= 1.0
     assert re.search(r"^Risk level: (low|moderate|high)$", printed, re.MULTILINE)
+    # The bot's answer: its level line, how often that level was given, the disclaimer.
+    assert re.search(r"^Risk: (LOW|MODERATE|HIGH)", printed, re.MULTILINE)
+    assert "In the model's test photos, this level went to" in printed
+    assert "This is not a diagnosis" in printed
     assert png_count(notebook) == 3  # the image, hair removal before/after, Grad-CAM
 
 

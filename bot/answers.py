@@ -16,8 +16,8 @@ def prediction_answer(prediction: Prediction, language: str, card: ModelCard | N
     Args:
         prediction: The model's answer.
         language: Language code of the texts.
-        card: The answering model's card; its test figures say how many melanomas and
-            moles got the same level (left out when the card has none).
+        card: The answering model's card; its test figures say what share of melanomas
+            and of moles got the same level (left out when the card has none).
 
     Returns:
         The answer text, ending with the disclaimer.
@@ -64,12 +64,16 @@ def level_shares(card: ModelCard) -> dict[str, tuple[float, float]] | None:
         if not isinstance(sensitivity, float | int) or not isinstance(specificity, float | int):
             return None
         figures.append((float(sensitivity), float(specificity)))
-    (screening_sens, screening_spec), (balanced_sens, balanced_spec) = figures
-    return {
-        "low": (1 - screening_sens, screening_spec),
-        "moderate": (screening_sens - balanced_sens, balanced_spec - screening_spec),
-        "high": (balanced_sens, 1 - balanced_spec),
+    # `risk_level` puts "low" below the lower threshold, whichever of the two it is.
+    (low_sens, low_spec), (high_sens, high_spec) = sorted(figures, reverse=True)
+    shares = {
+        "low": (1 - low_sens, low_spec),
+        "moderate": (low_sens - high_sens, high_spec - low_spec),
+        "high": (high_sens, 1 - high_spec),
     }
+    if any(share < 0 for pair in shares.values() for share in pair):
+        return None  # figures that contradict each other
+    return shares
 
 
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:

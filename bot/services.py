@@ -24,7 +24,7 @@ class BotServices:
 
     Attributes:
         inference: Bounded worker pool running the model.
-        card: The model card (for /about).
+        card: The model card (for /about, and the test figures under each answer).
         limiter: Per-user rate limit for photos and heatmaps.
         pseudonymise: User id -> pseudonym for logs.
         max_file_bytes: Files reported larger than this are refused before download.

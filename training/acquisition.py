@@ -1,4 +1,4 @@
-"""Imitate another camera or clinic: compression, blur, resolution loss, noise, exposure.
+"""Imitate another camera or clinic: compression, blur, resolution loss, noise, exposure, ink.
 
 Training adds copies of some photos changed this way *before* `preprocess()`, as the
 photos of another device would reach the bot. `benchmarks/acquisition_shift.py`
@@ -81,16 +81,17 @@ def add_skin_marking(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
     Clinics mark lesions they mean to excise, so in archive photos ink goes with
     melanoma; a model can learn the ink instead of the lesion (Winkler et al., JAMA
-    Dermatology 2019). One of three marks, centred on the frame: an arc or a full ring
-    (radius 0.22-0.34 of the short side), a ring of dots, or short dashes.
+    Dermatology 2019). One of three marks around the frame's centre (moved sideways by up
+    to 3 % of the short side): an arc or a full ring (radius 0.22-0.34 of the short side,
+    squashed up to 15 % vertically), a ring of dots, or short dashes. Ink that would
+    fall within 0.2 of the short side of the frame's centre is left out.
 
     Args:
         image: uint8 RGB photo, the lesion roughly centred.
         rng: Source of every random choice.
 
     Returns:
-        The marked uint8 RGB photo, same shape; the centre (radius 0.2 of the short
-        side) is never drawn on.
+        The marked uint8 RGB photo, same shape.
     """
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"`image` must be RGB (height, width, 3). Received: shape={image.shape}")

@@ -96,8 +96,9 @@ TEXTS: dict[str, str] = {
     ),
     "meaning.high": "The model sees features that are often found in melanoma.",
     "level_share": (
-        "In the model's test photos, this level went to {melanomas:.0f}% of melanomas and "
-        "{moles:.0f}% of harmless moles."
+        "For comparison: on the dermatoscope photos the model was checked on, this level "
+        "went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless moles. This is "
+        "not the chance that your spot is a melanoma."
     ),
     "advice.low": (
         "Show it to a dermatologist if it changes in size, shape or colour, bleeds or itches, "

@@ -162,6 +162,8 @@ def test_every_prediction_answer_advises_a_doctor_and_disclaims(
 def test_level_shares_come_from_the_cards_test_sensitivity_and_specificity(
     tiny_model_path: Path,
 ) -> None:
+    import dataclasses
+
     from model.card import load_card
 
     card = load_card(tiny_model_path)  # screening 0.9 / 0.2, balanced 0.6 / 0.7
@@ -174,6 +176,11 @@ def test_level_shares_come_from_the_cards_test_sensitivity_and_specificity(
     answer = prediction_answer(prediction, "en", card)
     assert text("en", "level_share", melanomas=30, moles=50) in answer
     assert "30% of melanomas and 50% of harmless moles" in answer
+    # Thresholds in the other order: "low" is still below the lower one (`risk_level`).
+    swapped = dict(card.metrics["test"]["overall"])
+    swapped["screening"], swapped["balanced"] = swapped["balanced"], swapped["screening"]
+    reversed_card = dataclasses.replace(card, metrics={"test": {"overall": swapped}})
+    assert level_shares(reversed_card) == shares
     assert answer.endswith(text("en", "disclaimer"))
 
 
@@ -186,13 +193,20 @@ def test_answer_leaves_out_level_shares_when_the_card_has_no_test_figures(
 
     card = load_card(tiny_model_path)
     without_balanced = {"test": {"overall": {"screening": {"sensitivity": 0.9}}}}
-    for metrics in ({}, {"test": {}}, without_balanced):
+    contradictory = {  # one threshold both catches more melanomas and clears more moles
+        "test": {
+            "overall": {
+                "screening": {"sensitivity": 0.5, "specificity": 0.2},
+                "balanced": {"sensitivity": 0.6, "specificity": 0.3},
+            }
+        }
+    }
+    for metrics in ({}, {"test": {}}, without_balanced, contradictory):
         bare = dataclasses.replace(card, metrics=metrics)
         assert level_shares(bare) is None
-        answer = prediction_answer(
-            Prediction(0.1, RiskLevel.LOW, card.thresholds, "1", 0.0), "ru", bare
-        )
-        assert "%" in answer and text("ru", "level_share", melanomas=0, moles=0)[:20] not in answer
+        low = Prediction(0.1, RiskLevel.LOW, card.thresholds, "1", 0.0)
+        assert prediction_answer(low, "ru", bare) == prediction_answer(low, "ru")
+        assert "10%" in prediction_answer(low, "ru", bare)
 
 
 def test_about_handles_an_empty_card(tiny_model_path: Path) -> None:

@@ -19,6 +19,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from bot.texts import text
 from model.loader import default_model_path
 from tests.conftest import REPO_ROOT
 
@@ -101,8 +102,8 @@ def check_test_model_outputs(notebook: nbformat.NotebookNode, model_version: str
     assert re.search(r"^Risk level: (low|moderate|high)$", printed, re.MULTILINE)
     # The bot's answer: its level line, how often that level was given, the disclaimer.
     assert re.search(r"^Risk: (LOW|MODERATE|HIGH)", printed, re.MULTILINE)
-    assert "In the model's test photos, this level went to" in printed
-    assert "This is not a diagnosis" in printed
+    assert text("en", "level_share", melanomas=0, moles=0).split("0%")[0] in printed
+    assert text("en", "disclaimer") in printed
     assert png_count(notebook) == 3  # the image, hair removal before/after, Grad-CAM
 
 

@@ -51,7 +51,7 @@ def test_skin_marking_draws_violet_ink_around_the_lesion_never_on_its_centre(
         assert not changed[distance < 0.2].any()  # the lesion's centre stays as it was
         assert not changed[distance > 0.45].any()  # and the ink stays near it
         ink = marked[changed].astype(int)
-        # Violet: blue above red above green, unlike skin (red above green above blue).
+        # Violet: blue and red above green (skin: red above green above blue).
         assert np.mean((ink[:, 2] > ink[:, 1]) & (ink[:, 0] > ink[:, 1])) > 0.8
         masks.add(changed.tobytes())
     again = add_skin_marking(photo, np.random.default_rng(5))

@@ -75,8 +75,9 @@ class TrainConfig:
     workers: int = 0  # preprocessing processes (0: all cores)
     cache_dir: Path | None = Path(".cache/melnev")
     # 2.4.0 was trained before incomplete batches were dropped (2.4.1) and before each
-    # batch was sure to get its own augmentation draws (2.5.0).
-    model_version: str = "2.5.0"
+    # batch was sure to get its own augmentation draws (2.5.0); 2.6.0 adds
+    # `--acquisition-copies 0.2` (camera changes and skin-marker ink) to the command.
+    model_version: str = "2.6.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:

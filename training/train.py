@@ -4,13 +4,14 @@ Reads top to bottom: data -> lesion-grouped split -> preprocessing cache ->
 augmented input pipeline -> model -> fit (early stopping on validation AUC) ->
 calibration and thresholds on validation -> test metrics per source -> export.
 
-Usage (the shipped model, about 30 min on a 2-core CPU):
+Usage (the shipped model, about 35 min on a 2-core CPU):
     melnev train --data ../shared/data/dermoscopy --out runs/shipped \\
-        --export model/shipped/melnev.keras --exclude-nevus-confirmations follow_up
+        --export model/shipped/melnev.keras --exclude-nevus-confirmations follow_up \\
+        --acquisition-copies 0.2
 
 Leave-one-source-out (train on HAM10000 only, test on every ISIC 2017 image):
     melnev train --data ../shared/data/dermoscopy --out runs/ham-only \\
-        --exclude-nevus-confirmations follow_up \\
+        --exclude-nevus-confirmations follow_up --acquisition-copies 0.2 \\
         --train-sources HAM10000
 
 Smoke run (a minute):

@@ -132,7 +132,7 @@ def add_skin_marking(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
                     thickness,
                     cv2.LINE_AA,
                 )
-    yy, xx = np.mgrid[:height, :width]
+    yy, xx = np.ogrid[:height, :width]  # broadcast: no full coordinate grids
     ink[(xx - width / 2) ** 2 + (yy - height / 2) ** 2 < (0.2 * short) ** 2] = 0.0
     colour = np.array([95, 45, 150], np.float32) + rng.uniform(-20, 20, 3)
     alpha = (ink * rng.uniform(0.55, 0.85))[..., None]

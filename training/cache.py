@@ -7,7 +7,8 @@ hair removal cleans thin hairs, while the thicker synthetic strokes it misses st
 as augmentation that teaches robustness to hair. Copies must be drawn from both
 classes alike: drawn from melanomas only, they taught model 2.3.0 that hair (and
 hair-removal traces) means melanoma (`benchmarks/hair_robustness.py`). Other copies
-are changed as another camera would have taken them (`training.acquisition`).
+are changed as another camera would have taken them (`training.acquisition`), and
+photos may take the colours of the other camera group (`training.recolour`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from preprocessing.hair import add_synthetic_hair
 from preprocessing.pipeline import PreprocessConfig, preprocess
 from training.acquisition import simulate_acquisition
 from training.data import MELANOMA, Record, load_image_rgb
+from training.recolour import transfer_colour
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ PREPROCESSING_SOURCES = (
     *sorted((_REPO / "preprocessing").glob("*.py")),
     _REPO / "training" / "acquisition.py",
     _REPO / "training" / "cache.py",
+    _REPO / "training" / "recolour.py",
 )
 
 
@@ -55,17 +58,20 @@ def preprocessing_fingerprint() -> str:
 
 
 def _preprocess_one(
-    task: tuple[str, dict[str, object], int | None, int | None],
+    task: tuple[str, dict[str, object], int | None, int | None, str | None],
 ) -> np.ndarray | None:
-    path, config_values, hair_seed, acquisition_seed = task
+    path, config_values, hair_seed, acquisition_seed, colour_reference = task
     config = PreprocessConfig.from_dict(config_values)
     try:
         image = load_image_rgb(Path(path))
+        reference = load_image_rgb(Path(colour_reference)) if colour_reference else None
     except (OSError, InvalidImageError) as error:
-        logger.warning("Skipping unreadable image %s: %s", path, error)
+        logger.warning("Skipping unreadable image %s (or its colour reference): %s", path, error)
         return None
     if hair_seed is not None:
         image = add_synthetic_hair(image, np.random.default_rng(hair_seed))
+    if reference is not None:  # the camera's colours, on the skin and whatever is on it
+        image = transfer_colour(image, reference)
     if acquisition_seed is not None:
         image = simulate_acquisition(image, np.random.default_rng(acquisition_seed))
     return preprocess(image, config)
@@ -147,6 +153,7 @@ def preprocess_records(
     *,
     hair_seeds: Sequence[int | None] | None = None,
     acquisition_seeds: Sequence[int | None] | None = None,
+    colour_references: Sequence[str | None] | None = None,
     workers: int | None = None,
     cache_dir: Path | None = None,
     description: str = "preprocess",
@@ -158,7 +165,9 @@ def preprocess_records(
         config: Preprocessing configuration (the one saved in the model card).
         hair_seeds: Per record, a seed to draw synthetic hair first, or None.
         acquisition_seeds: Per record, a seed to change it as another camera would
-            (after the hair), or None.
+            (after the hair and the colours), or None.
+        colour_references: Per record, the path of a photo whose colours it takes
+            (`training.recolour.transfer_colour`, after the hair), or None.
         workers: Worker processes (default: all cores).
         cache_dir: Where to keep `.npz` caches keyed by content; None disables.
         description: Progress bar label.
@@ -170,14 +179,18 @@ def preprocess_records(
     none: list[int | None] = [None] * len(records)
     hair = list(hair_seeds) if hair_seeds is not None else none
     acquisition = list(acquisition_seeds) if acquisition_seeds is not None else none
-    if not len(hair) == len(acquisition) == len(records):
+    colours: list[str | None] = (
+        list(colour_references) if colour_references is not None else [None] * len(records)
+    )
+    if not len(hair) == len(acquisition) == len(colours) == len(records):
         raise ValueError(
-            f"Seeds must match the {len(records)} records. "
-            f"Received: {len(hair)} hair and {len(acquisition)} acquisition seeds"
+            f"Seeds and references must match the {len(records)} records. Received: "
+            f"{len(hair)} hair, {len(acquisition)} acquisition seeds, {len(colours)} references"
         )
     values = config.to_dict()
     tasks = [
-        (str(r.path), values, h, a) for r, h, a in zip(records, hair, acquisition, strict=True)
+        (str(r.path), values, h, a, c)
+        for r, h, a, c in zip(records, hair, acquisition, colours, strict=True)
     ]
     cache_file = None
     if cache_dir is not None:

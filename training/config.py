@@ -56,6 +56,10 @@ class TrainConfig:
     # Extra copies per image changed as another camera would take them (JPEG, blur,
     # resolution loss, noise, exposure; `training.acquisition`), before preprocess().
     acquisition_copies: float = 0.0
+    # Share of training photos recoloured like a random photo of the other camera group
+    # (followed-up moles like the rest, the rest like followed-up moles; `training.recolour`):
+    # 0.5 makes the follow-up centre's colours independent of the class.
+    recolour_share: float = 0.0
     # Loss weight of a mole confirmed by histopathology (excised) against other moles,
     # within the nevus class's half of the weight (1: all moles alike).
     excised_nevus_weight: float = 1.0
@@ -116,6 +120,8 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         parser.error(
             f"--excised-nevus-weight must be > 0. Received: {values['excised_nevus_weight']}"
         )
+    if not 0.0 <= values["recolour_share"] <= 1.0:
+        parser.error(f"--recolour-share must be in [0, 1]. Received: {values['recolour_share']}")
     if not 0.0 <= values["wise_ft"] <= 1.0:
         parser.error(f"--wise-ft must be in [0, 1]. Received: {values['wise_ft']}")
     if values["mix_up"] < 0:

@@ -52,6 +52,7 @@ from training.optimization import (
     make_optimizer,
     training_weights,
 )
+from training.recolour import other_group_references
 from training.split import (
     assign_splits,
     limit_records,
@@ -112,6 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         acquisition_copies=config.acquisition_copies,
         seed=config.seed,
     )
+    # Its own stream, like the acquisition copies' (`training.cache.with_training_copies`).
+    colour_seed = int(np.random.SeedSequence([config.seed, 2]).generate_state(1)[0])
+    colour_references = other_group_references(
+        train_records, config.recolour_share, seed=colour_seed
+    )
+    if config.recolour_share:
+        recoloured = sum(reference is not None for reference in colour_references)
+        logger.info("Recoloured like the other camera group: %d photos", recoloured)
     cache_dir = config.cache_dir if config.cache_dir and str(config.cache_dir) != "." else None
     prepare = functools.partial(
         preprocess_records, config=preprocessing, cache_dir=cache_dir, workers=workers
@@ -120,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_records,
         hair_seeds=hair_seeds,
         acquisition_seeds=acquisition_seeds,
+        colour_references=colour_references,
         description="train",
     )
     kept_records = [r for r, k in zip(train_records, keep, strict=True) if k]

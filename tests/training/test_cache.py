@@ -72,4 +72,5 @@ def test_the_fingerprint_follows_the_preprocessing_sources(
 def test_the_fingerprint_covers_preprocessing_and_training_copies() -> None:
     names = {source.name for source in cache.PREPROCESSING_SOURCES}
 
-    assert {"pipeline.py", "framing.py", "hair.py", "acquisition.py", "cache.py"} <= names
+    expected = {"pipeline.py", "framing.py", "hair.py", "acquisition.py", "cache.py", "recolour.py"}
+    assert expected <= names

@@ -89,3 +89,14 @@ def test_moles_left_out_of_training_must_name_known_confirmations(
     with pytest.raises(SystemExit):
         parse_config(["--exclude-nevus-confirmations", "followup"])
     assert "Received: ['followup']" in capsys.readouterr().err
+
+
+def test_recolour_share_is_off_by_default_and_a_probability(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert TrainConfig().recolour_share == 0.0
+    assert parse_config(["--recolour-share", "0.5"]).recolour_share == pytest.approx(0.5)
+    for share in ("-0.1", "1.2"):
+        with pytest.raises(SystemExit):
+            parse_config(["--recolour-share", share])
+        assert "--recolour-share must be in [0, 1]" in capsys.readouterr().err

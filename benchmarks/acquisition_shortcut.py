@@ -15,6 +15,12 @@ would do elsewhere. Two probes, on the photos exactly as the model sees them
    side as radius, about half the frame) is painted with the mean colour of the rest,
    and the model answers again on the chosen split: how well it still ranks melanomas
    above each kind of mole when it cannot see the lesion.
+3. **Melanomas and excised moles recoloured like a followed-up mole** (the colours of a
+   random followed-up training mole, `training.recolour.transfer_colour`), then also
+   JPEG-compressed at quality 60, the followed-up moles as sent: how much of what the
+   model keys on is the follow-up centre's colours and compression. Meant for a model
+   trained with those moles, e.g. 2.4.0 (`git show 6999f82:model/shipped/melnev.keras`,
+   and its `melnev.card.json`, into one folder).
 
 Usage:
     python benchmarks/acquisition_shortcut.py [--model PATH] [--split-file CSV] [--split test]
@@ -38,10 +44,13 @@ from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict  # n
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
+from training.acquisition import jpeg  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
-from training.data import EXCISED, FOLLOW_UP, MELANOMA, Record  # noqa: E402
+from training.data import EXCISED, FOLLOW_UP, MELANOMA, Record, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
 from training.metrics import bootstrap_auc  # noqa: E402
+from training.recolour import transfer_colour  # noqa: E402
 
 PATCH_FRACTION = 0.125  # corner patches: 24 px of a 192 px input
 COVER_RADIUS = 0.4  # of the side: the covered disc holds about half the frame
@@ -113,6 +122,22 @@ def corners_probe(images: np.ndarray, records: list[Record]) -> None:
         print_auc(task, labels, scores)
 
 
+def recoloured_like_follow_up(
+    records: list[Record], references: list[Record], config: PreprocessConfig, *, quality: int
+) -> np.ndarray:
+    """Preprocess records, every one but the followed-up moles recoloured (and JPEG'd)."""
+    rng = np.random.default_rng(0)
+    images = []
+    for record in records:
+        image = load_image_rgb(record.path)
+        if group_of(record) != f"nevus/{FOLLOW_UP}":
+            reference = load_image_rgb(references[int(rng.integers(len(references)))].path)
+            image = transfer_colour(image, reference)
+            image = jpeg(image, quality) if quality else image
+        images.append(preprocess(image, config))
+    return np.stack(images)
+
+
 def main() -> int:
     arguments = parse_arguments(__doc__.splitlines()[0])
     # Every photo of the split file, preprocessed once: probe 1 uses all, probe 2 the split.
@@ -126,10 +151,27 @@ def main() -> int:
 
     in_split = np.array([arguments.split in ("all", assignment[r.image_id]) for r in records])
     images = images[in_split]
-    groups = np.array([group_of(r) for r in records])[in_split]
+    split_records = [r for r, chosen in zip(records, in_split, strict=True) if chosen]
+    groups = np.array([group_of(r) for r in split_records])
+    references = [
+        r for r in records if assignment[r.image_id] == "train" and r.confirmation == FOLLOW_UP
+    ]
+    recoloured = {
+        quality: recoloured_like_follow_up(
+            split_records, references, card.preprocessing, quality=quality
+        )
+        for quality in (0, 60)
+    }
     print(f"\n2. model {card.model_version}, {arguments.split} split, HAM10000 photos")
     print(f"  {'task':<34} {'n':>14}   ROC AUC (95 % CI)")
-    for view, batch in (("as seen", images), ("lesion covered", cover_lesion(images))):
+    views = {
+        "as seen": images,
+        "lesion covered": cover_lesion(images),
+        "3. others recoloured like a followed-up mole": recoloured[0],
+        "   the same, lesion covered": cover_lesion(recoloured[0]),
+        "   recoloured, then JPEG 60, lesion covered": cover_lesion(recoloured[60]),
+    }
+    for view, batch in views.items():
         logits = predict_logits(loaded.model, batch, views=card.test_time_views).ravel()
         print(f" {view}:")
         for task, (positive, negative) in TASKS.items():

@@ -125,7 +125,7 @@ def test_camera_changed_copies_are_preprocessed_changed(lesion_record: Record) -
     np.testing.assert_array_equal(images[0], plain[0])
     assert not np.array_equal(images[0], images[1])
     assert not np.array_equal(images[1], images[2])
-    with pytest.raises(ValueError, match="Seeds must match"):
+    with pytest.raises(ValueError, match="must match the 1 records"):
         preprocess_records([record], config, acquisition_seeds=[None, 1], workers=1)
 
 

@@ -30,7 +30,7 @@ from preprocessing.hair import add_synthetic_hair
 from preprocessing.pipeline import PreprocessConfig, preprocess
 from training.acquisition import simulate_acquisition
 from training.data import MELANOMA, Record, load_image_rgb
-from training.recolour import transfer_colour
+from training.recolour import other_group_references, transfer_colour
 
 logger = logging.getLogger(__name__)
 
@@ -84,31 +84,39 @@ def with_training_copies(
     hair_copies_of: str,
     acquisition_copies: float,
     seed: int,
-) -> tuple[list[Record], list[int | None], list[int | None]]:
-    """Append hairy copies and camera-changed copies of training records.
+    recolour_share: float = 0.0,
+) -> tuple[list[Record], list[int | None], list[int | None], list[str | None]]:
+    """Append hairy copies and camera-changed copies of training records, and draw recolourings.
 
     Args:
         records: Training records.
         hair_copies: Extra hairy copies per eligible record (see `with_copies`).
         hair_copies_of: `"all"` or `"melanoma"`: which records may get hair.
         acquisition_copies: Extra camera-changed copies per record, of all classes.
-        seed: Seed of both draws (independent streams) and of each copy's change.
+        seed: Seed of every draw (independent streams) and of each copy's change.
+        recolour_share: Share of records and copies recoloured like the other camera
+            group (`training.recolour.other_group_references`).
 
     Returns:
-        The records followed by the copies, and per record its hair seed and its
-        acquisition seed (None where not drawn), for `preprocess_records`.
+        The records followed by the copies, and per record its hair seed, its
+        acquisition seed and its colour reference (None where not drawn), for
+        `preprocess_records`.
     """
     hairy, hair_seeds = with_copies(records, hair_copies, of=hair_copies_of, seed=seed)
-    # Its own stream: `seed + 1` would repeat the hair draw of the run seeded `seed + 1`.
-    acquisition_stream = int(np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    # Own streams: `seed + 1` would repeat the hair draw of the run seeded `seed + 1`.
+    acquisition_stream, colour_stream = (
+        int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]) for stream in (1, 2)
+    )
     changed, acquisition_seeds = with_copies(
         records, acquisition_copies, of="all", seed=acquisition_stream
     )
     extra = changed[len(records) :]
+    extended = [*hairy, *extra]
     return (
-        [*hairy, *extra],
+        extended,
         hair_seeds + [None] * len(extra),
         [None] * len(hairy) + acquisition_seeds[len(records) :],
+        other_group_references(extended, recolour_share, seed=colour_stream),
     )
 
 

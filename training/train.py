@@ -52,7 +52,6 @@ from training.optimization import (
     make_optimizer,
     training_weights,
 )
-from training.recolour import other_group_references
 from training.split import (
     assign_splits,
     limit_records,
@@ -106,17 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
     # ---- preprocess once (same preprocess() as serving), plus changed copies -----------
-    train_records, hair_seeds, acquisition_seeds = with_training_copies(
+    train_records, hair_seeds, acquisition_seeds, colour_references = with_training_copies(
         trained_on,
         hair_copies=config.hair_copies,
         hair_copies_of=config.hair_copies_of,
         acquisition_copies=config.acquisition_copies,
         seed=config.seed,
-    )
-    # Its own stream, like the acquisition copies' (`training.cache.with_training_copies`).
-    colour_seed = int(np.random.SeedSequence([config.seed, 2]).generate_state(1)[0])
-    colour_references = other_group_references(
-        train_records, config.recolour_share, seed=colour_seed
+        recolour_share=config.recolour_share,
     )
     if config.recolour_share:
         recoloured = sum(reference is not None for reference in colour_references)

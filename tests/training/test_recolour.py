@@ -10,7 +10,7 @@ import pytest
 
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
-from training.cache import preprocess_records
+from training.cache import preprocess_records, with_training_copies
 from training.data import EXCISED, FOLLOW_UP, MELANOMA, NEVUS, Record
 from training.recolour import SCALE_LIMITS, other_group_references, transfer_colour
 
@@ -90,6 +90,27 @@ def test_references_come_from_the_other_group_for_about_share_of_the_photos() ->
     assert 0.4 < np.mean([ref is not None for ref in melanomas]) < 0.6
     assert other_group_references(records, 0.5, seed=0) == references
     assert other_group_references(records, 0.5, seed=1) != references
+
+
+def test_training_copies_are_recoloured_too_when_asked() -> None:
+    originals = camera_groups(40, 60)
+
+    extended, _, _, references = with_training_copies(
+        originals,
+        hair_copies=0.5,
+        hair_copies_of="all",
+        acquisition_copies=0.5,
+        seed=0,
+        recolour_share=0.5,
+    )
+
+    assert len(references) == len(extended) == 200
+    copies = references[len(originals) :]
+    assert 0.3 < np.mean([ref is not None for ref in copies]) < 0.7  # copies drawn as well
+    followed_up = {str(r.path) for r in originals if r.confirmation == FOLLOW_UP}
+    for record, reference in zip(extended, references, strict=True):
+        if reference is not None:
+            assert (reference in followed_up) != (record.confirmation == FOLLOW_UP)
 
 
 def test_nothing_is_recoloured_without_both_groups_or_share() -> None:

@@ -8,7 +8,8 @@ as augmentation that teaches robustness to hair. Copies must be drawn from both
 classes alike: drawn from melanomas only, they taught model 2.3.0 that hair (and
 hair-removal traces) means melanoma (`benchmarks/hair_robustness.py`). Other copies
 are changed as another camera would have taken them (`training.acquisition`), and
-photos may take the colours of the other camera group (`training.recolour`).
+photos may take the colours of the other camera group (`training.recolour`) or part of
+another photo's amplitude spectrum (`training.amplitude`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -29,6 +31,7 @@ from preprocessing.errors import InvalidImageError
 from preprocessing.hair import add_synthetic_hair
 from preprocessing.pipeline import PreprocessConfig, preprocess
 from training.acquisition import simulate_acquisition
+from training.amplitude import amplitude_references, mix_amplitude
 from training.data import MELANOMA, Record, load_image_rgb
 from training.recolour import other_group_references, transfer_colour
 
@@ -40,6 +43,7 @@ _REPO = Path(__file__).resolve().parents[1]
 PREPROCESSING_SOURCES = (
     *sorted((_REPO / "preprocessing").glob("*.py")),
     _REPO / "training" / "acquisition.py",
+    _REPO / "training" / "amplitude.py",
     _REPO / "training" / "cache.py",
     _REPO / "training" / "recolour.py",
 )
@@ -57,21 +61,37 @@ def preprocessing_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+AmplitudeReference = tuple[str, float] | None  # (path of the photo, weight), or None
+
+
+class TrainingCopies(NamedTuple):
+    """Training records with their copies, and per record the changes drawn for it."""
+
+    records: list[Record]
+    hair_seeds: list[int | None]
+    acquisition_seeds: list[int | None]
+    colour_references: list[str | None]
+    amplitude_references: list[AmplitudeReference]
+
+
 def _preprocess_one(
-    task: tuple[str, dict[str, object], int | None, int | None, str | None],
+    task: tuple[str, dict[str, object], int | None, int | None, str | None, AmplitudeReference],
 ) -> np.ndarray | None:
-    path, config_values, hair_seed, acquisition_seed, colour_reference = task
+    path, config_values, hair_seed, acquisition_seed, colour_reference, amplitude = task
     config = PreprocessConfig.from_dict(config_values)
     try:
         image = load_image_rgb(Path(path))
         reference = load_image_rgb(Path(colour_reference)) if colour_reference else None
+        spectrum_photo = load_image_rgb(Path(amplitude[0])) if amplitude else None
     except (OSError, InvalidImageError) as error:
-        logger.warning("Skipping unreadable image %s (or its colour reference): %s", path, error)
+        logger.warning("Skipping unreadable image %s (or a reference photo): %s", path, error)
         return None
     if hair_seed is not None:
         image = add_synthetic_hair(image, np.random.default_rng(hair_seed))
     if reference is not None:  # the camera's colours, on the skin and whatever is on it
         image = transfer_colour(image, reference)
+    if amplitude is not None and spectrum_photo is not None:
+        image = mix_amplitude(image, spectrum_photo, amplitude[1])
     if acquisition_seed is not None:
         image = simulate_acquisition(image, np.random.default_rng(acquisition_seed))
     return preprocess(image, config)
@@ -85,8 +105,10 @@ def with_training_copies(
     acquisition_copies: float,
     seed: int,
     recolour_share: float = 0.0,
-) -> tuple[list[Record], list[int | None], list[int | None], list[str | None]]:
-    """Append hairy copies and camera-changed copies of training records, and draw recolourings.
+    amplitude_share: float = 0.0,
+    amplitude_max_weight: float = 1.0,
+) -> TrainingCopies:
+    """Append hairy and camera-changed copies of training records; draw their other changes.
 
     Args:
         records: Training records.
@@ -96,27 +118,34 @@ def with_training_copies(
         seed: Seed of every draw (independent streams) and of each copy's change.
         recolour_share: Share of records and copies recoloured like the other camera
             group (`training.recolour.other_group_references`).
+        amplitude_share: Share of records and copies whose amplitude spectrum is mixed
+            with a random other training photo's (`training.amplitude`).
+        amplitude_max_weight: Largest share of the other photo's amplitude.
 
     Returns:
         The records followed by the copies, and per record its hair seed, its
-        acquisition seed and its colour reference (None where not drawn), for
-        `preprocess_records`.
+        acquisition seed, its colour reference and its amplitude reference (None
+        where not drawn), for `preprocess_records`.
     """
     hairy, hair_seeds = with_copies(records, hair_copies, of=hair_copies_of, seed=seed)
     # Own streams: `seed + 1` would repeat the hair draw of the run seeded `seed + 1`.
-    acquisition_stream, colour_stream = (
-        int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]) for stream in (1, 2)
+    acquisition_stream, colour_stream, amplitude_stream = (
+        int(np.random.SeedSequence([seed, stream]).generate_state(1)[0]) for stream in (1, 2, 3)
     )
     changed, acquisition_seeds = with_copies(
         records, acquisition_copies, of="all", seed=acquisition_stream
     )
     extra = changed[len(records) :]
     extended = [*hairy, *extra]
-    return (
+    no_seeds: list[int | None] = [None] * len(extended)
+    return TrainingCopies(
         extended,
-        hair_seeds + [None] * len(extra),
-        [None] * len(hairy) + acquisition_seeds[len(records) :],
+        hair_seeds + no_seeds[len(hairy) :],
+        no_seeds[: len(hairy)] + acquisition_seeds[len(records) :],
         other_group_references(extended, recolour_share, seed=colour_stream),
+        amplitude_references(
+            extended, amplitude_share, max_weight=amplitude_max_weight, seed=amplitude_stream
+        ),
     )
 
 
@@ -162,6 +191,7 @@ def preprocess_records(
     hair_seeds: Sequence[int | None] | None = None,
     acquisition_seeds: Sequence[int | None] | None = None,
     colour_references: Sequence[str | None] | None = None,
+    amplitude_references: Sequence[AmplitudeReference] | None = None,
     workers: int | None = None,
     cache_dir: Path | None = None,
     description: str = "preprocess",
@@ -176,6 +206,9 @@ def preprocess_records(
             (after the hair and the colours), or None.
         colour_references: Per record, the path of a photo whose colours it takes
             (`training.recolour.transfer_colour`, after the hair), or None.
+        amplitude_references: Per record, (path, weight) of a photo whose amplitude
+            spectrum it partly takes (`training.amplitude.mix_amplitude`, after the
+            colours), or None.
         workers: Worker processes (default: all cores).
         cache_dir: Where to keep `.npz` caches keyed by content; None disables.
         description: Progress bar label.
@@ -190,15 +223,19 @@ def preprocess_records(
     colours: list[str | None] = (
         list(colour_references) if colour_references is not None else [None] * len(records)
     )
-    if not len(hair) == len(acquisition) == len(colours) == len(records):
+    spectra: list[AmplitudeReference] = (
+        list(amplitude_references) if amplitude_references is not None else [None] * len(records)
+    )
+    if not len(hair) == len(acquisition) == len(colours) == len(spectra) == len(records):
         raise ValueError(
             f"Seeds and references must match the {len(records)} records. Received: "
-            f"{len(hair)} hair, {len(acquisition)} acquisition seeds, {len(colours)} references"
+            f"{len(hair)} hair, {len(acquisition)} acquisition seeds, {len(colours)} colour "
+            f"and {len(spectra)} amplitude references"
         )
     values = config.to_dict()
     tasks = [
-        (str(r.path), values, h, a, c)
-        for r, h, a, c in zip(records, hair, acquisition, colours, strict=True)
+        (str(r.path), values, h, a, c, s)
+        for r, h, a, c, s in zip(records, hair, acquisition, colours, spectra, strict=True)
     ]
     cache_file = None
     if cache_dir is not None:

@@ -60,6 +60,11 @@ class TrainConfig:
     # (followed-up moles like the rest, the rest like followed-up moles; `training.recolour`):
     # 0.5 makes the follow-up centre's colours independent of the class.
     recolour_share: float = 0.0
+    # Share of training photos whose Fourier amplitude spectrum (sharpness, noise,
+    # compression, vignetting) is mixed with a random other training photo's, weight drawn
+    # from [0, amplitude_max_weight], phase kept (`training.amplitude`).
+    amplitude_share: float = 0.0
+    amplitude_max_weight: float = 1.0
     # Loss weight of a mole confirmed by histopathology (excised) against other moles,
     # within the nevus class's half of the weight (1: all moles alike).
     excised_nevus_weight: float = 1.0
@@ -120,8 +125,10 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         parser.error(
             f"--excised-nevus-weight must be > 0. Received: {values['excised_nevus_weight']}"
         )
-    if not 0.0 <= values["recolour_share"] <= 1.0:
-        parser.error(f"--recolour-share must be in [0, 1]. Received: {values['recolour_share']}")
+    for name in ("recolour_share", "amplitude_share", "amplitude_max_weight"):
+        if not 0.0 <= values[name] <= 1.0:
+            flag = "--" + name.replace("_", "-")
+            parser.error(f"{flag} must be in [0, 1]. Received: {values[name]}")
     if not 0.0 <= values["wise_ft"] <= 1.0:
         parser.error(f"--wise-ft must be in [0, 1]. Received: {values['wise_ft']}")
     if values["mix_up"] < 0:

@@ -105,29 +105,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
 
     # ---- preprocess once (same preprocess() as serving), plus changed copies -----------
-    train_records, hair_seeds, acquisition_seeds, colour_references = with_training_copies(
+    copies = with_training_copies(
         trained_on,
         hair_copies=config.hair_copies,
         hair_copies_of=config.hair_copies_of,
         acquisition_copies=config.acquisition_copies,
         seed=config.seed,
         recolour_share=config.recolour_share,
+        amplitude_share=config.amplitude_share,
+        amplitude_max_weight=config.amplitude_max_weight,
     )
-    if config.recolour_share:
-        recoloured = sum(reference is not None for reference in colour_references)
-        logger.info("Recoloured like the other camera group: %d photos", recoloured)
+    for change, references in (
+        ("Recoloured like the other camera group", copies.colour_references),
+        ("Amplitude spectrum mixed with another photo's", copies.amplitude_references),
+    ):
+        if any(references):
+            logger.info("%s: %d photos", change, sum(r is not None for r in references))
     cache_dir = config.cache_dir if config.cache_dir and str(config.cache_dir) != "." else None
     prepare = functools.partial(
         preprocess_records, config=preprocessing, cache_dir=cache_dir, workers=workers
     )
     x_train, keep = prepare(
-        train_records,
-        hair_seeds=hair_seeds,
-        acquisition_seeds=acquisition_seeds,
-        colour_references=colour_references,
+        copies.records,
+        hair_seeds=copies.hair_seeds,
+        acquisition_seeds=copies.acquisition_seeds,
+        colour_references=copies.colour_references,
+        amplitude_references=copies.amplitude_references,
         description="train",
     )
-    kept_records = [r for r, k in zip(train_records, keep, strict=True) if k]
+    kept_records = [r for r, k in zip(copies.records, keep, strict=True) if k]
     y_train = np.array([r.label for r in kept_records], np.float32)
     arrays: dict[str, tuple[np.ndarray, list[Record]]] = {}
     for name, subset in (

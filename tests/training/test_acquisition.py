@@ -77,7 +77,7 @@ def test_simulated_acquisition_always_changes_the_photo_and_is_seeded() -> None:
 def test_training_copies_are_hairy_or_camera_changed_never_both() -> None:
     originals = records(100, 900)
 
-    extended, hair, acquisition, _ = with_training_copies(
+    extended, hair, acquisition, *_ = with_training_copies(
         originals, hair_copies=0.16, hair_copies_of="all", acquisition_copies=0.2, seed=0
     )
 
@@ -97,7 +97,7 @@ def test_training_copies_are_hairy_or_camera_changed_never_both() -> None:
 def test_no_camera_copies_leaves_the_hairy_copies_alone() -> None:
     originals = records(10, 90)
 
-    extended, hair, acquisition, _ = with_training_copies(
+    extended, hair, acquisition, *_ = with_training_copies(
         originals, hair_copies=0.3, hair_copies_of="all", acquisition_copies=0.0, seed=3
     )
 

@@ -72,5 +72,6 @@ def test_the_fingerprint_follows_the_preprocessing_sources(
 def test_the_fingerprint_covers_preprocessing_and_training_copies() -> None:
     names = {source.name for source in cache.PREPROCESSING_SOURCES}
 
-    expected = {"pipeline.py", "framing.py", "hair.py", "acquisition.py", "cache.py", "recolour.py"}
+    expected = {"pipeline.py", "framing.py", "hair.py", "acquisition.py", "cache.py"}
+    expected |= {"recolour.py", "amplitude.py"}
     assert expected <= names

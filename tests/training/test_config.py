@@ -100,3 +100,16 @@ def test_recolour_share_is_off_by_default_and_a_probability(
         with pytest.raises(SystemExit):
             parse_config(["--recolour-share", share])
         assert "--recolour-share must be in [0, 1]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--amplitude-share", "--amplitude-max-weight"])
+def test_amplitude_mixing_is_off_by_default_and_takes_probabilities(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert TrainConfig().amplitude_share == 0.0
+    name = flag[2:].replace("-", "_")
+    assert getattr(parse_config([flag, "0.25"]), name) == pytest.approx(0.25)
+    for value in ("-0.1", "1.2"):
+        with pytest.raises(SystemExit):
+            parse_config([flag, value])
+        assert f"{flag} must be in [0, 1]" in capsys.readouterr().err

@@ -95,7 +95,7 @@ def test_references_come_from_the_other_group_for_about_share_of_the_photos() ->
 def test_training_copies_are_recoloured_too_when_asked() -> None:
     originals = camera_groups(40, 60)
 
-    extended, _, _, references = with_training_copies(
+    copies = with_training_copies(
         originals,
         hair_copies=0.5,
         hair_copies_of="all",
@@ -103,6 +103,7 @@ def test_training_copies_are_recoloured_too_when_asked() -> None:
         seed=0,
         recolour_share=0.5,
     )
+    extended, references = copies.records, copies.colour_references
 
     assert len(references) == len(extended) == 200
     copies = references[len(originals) :]

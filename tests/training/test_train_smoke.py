@@ -254,8 +254,10 @@ def test_leave_one_source_out_tests_the_unseen_source_whole(
     out = tmp_path / "ham_only"
     arguments = ["--data", str(shared_data_dir), "--out", str(out), "--limit", "10", *FAST]
 
-    # With followed-up moles in training, recoloured like the other photos half the time.
-    assert train_main([*arguments, "--train-sources", "HAM10000", "--recolour-share", "0.5"]) == 0
+    # With followed-up moles in training, recoloured like the other photos half the time,
+    # and half the photos with part of another photo's amplitude spectrum.
+    changes = ["--recolour-share", "0.5", "--amplitude-share", "0.5"]
+    assert train_main([*arguments, "--train-sources", "HAM10000", *changes]) == 0
 
     metrics = read_json(out / "metrics.json")
     assert set(metrics) == {"val", "test", "held_out"}
@@ -266,6 +268,7 @@ def test_leave_one_source_out_tests_the_unseen_source_whole(
     card = read_json(out / "melnev.card.json")
     assert card["training"]["train_sources"] == ["HAM10000"]
     assert card["training"]["config"]["recolour_share"] == 0.5
+    assert card["training"]["config"]["amplitude_share"] == 0.5
     assert "held_out" in card["metrics"]
 
 

@@ -21,6 +21,10 @@ would do elsewhere. Two probes, on the photos exactly as the model sees them
    model keys on is the follow-up centre's colours and compression. Meant for a model
    trained with those moles, e.g. 2.4.0 (`git show 6999f82:model/shipped/melnev.keras`,
    and its `melnev.card.json`, into one folder).
+4. **Their amplitude spectrum swapped with a followed-up mole's** (phase kept,
+   `training.amplitude.mix_amplitude` at weight 1): the whole spectrum, and, after the
+   recolouring, only above 0.03 cycles per pixel as `--amplitude-share` mixes it: how much
+   of the rest is sharpness, noise and compression rather than the scene.
 
 Usage:
     python benchmarks/acquisition_shortcut.py [--model PATH] [--split-file CSV] [--split test]
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +51,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
 from training.acquisition import jpeg  # noqa: E402
+from training.amplitude import mix_amplitude  # noqa: E402
 from training.cache import preprocess_records  # noqa: E402
 from training.data import EXCISED, FOLLOW_UP, MELANOMA, Record, load_image_rgb  # noqa: E402
 from training.inputs import predict_logits  # noqa: E402
@@ -122,18 +128,30 @@ def corners_probe(images: np.ndarray, records: list[Record]) -> None:
         print_auc(task, labels, scores)
 
 
-def recoloured_like_follow_up(
-    records: list[Record], references: list[Record], config: PreprocessConfig, *, quality: int
+Change = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (photo, followed-up photo) -> photo
+CHANGES: dict[str, Change] = {
+    "3. others recoloured like a followed-up mole": transfer_colour,
+    "   recoloured, then JPEG 60": lambda image, ref: jpeg(transfer_colour(image, ref), 60),
+    "4. others' amplitude spectrum swapped": lambda image, ref: mix_amplitude(
+        image, ref, 1.0, keep_below=0.0
+    ),
+    "   recoloured, spectrum above 0.03 swapped": lambda image, ref: mix_amplitude(
+        transfer_colour(image, ref), ref, 1.0
+    ),
+}
+
+
+def like_follow_up(
+    records: list[Record], references: list[Record], config: PreprocessConfig, change: Change
 ) -> np.ndarray:
-    """Preprocess records, every one but the followed-up moles recoloured (and JPEG'd)."""
-    rng = np.random.default_rng(0)
+    """Preprocess records, every one but the followed-up moles changed like a followed-up one."""
+    rng = np.random.default_rng(0)  # the same reference per record for every change
     images = []
     for record in records:
         image = load_image_rgb(record.path)
         if group_of(record) != f"nevus/{FOLLOW_UP}":
             reference = load_image_rgb(references[int(rng.integers(len(references)))].path)
-            image = transfer_colour(image, reference)
-            image = jpeg(image, quality) if quality else image
+            image = change(image, reference)
         images.append(preprocess(image, config))
     return np.stack(images)
 
@@ -156,21 +174,12 @@ def main() -> int:
     references = [
         r for r in records if assignment[r.image_id] == "train" and r.confirmation == FOLLOW_UP
     ]
-    recoloured = {
-        quality: recoloured_like_follow_up(
-            split_records, references, card.preprocessing, quality=quality
-        )
-        for quality in (0, 60)
-    }
     print(f"\n2. model {card.model_version}, {arguments.split} split, HAM10000 photos")
     print(f"  {'task':<34} {'n':>14}   ROC AUC (95 % CI)")
-    views = {
-        "as seen": images,
-        "lesion covered": cover_lesion(images),
-        "3. others recoloured like a followed-up mole": recoloured[0],
-        "   the same, lesion covered": cover_lesion(recoloured[0]),
-        "   recoloured, then JPEG 60, lesion covered": cover_lesion(recoloured[60]),
-    }
+    views = {"as seen": images, "lesion covered": cover_lesion(images)}
+    for name, change in CHANGES.items():  # lesion covered: the camera, not the lesion
+        changed = like_follow_up(split_records, references, card.preprocessing, change)
+        views[f"{name}, lesion covered"] = cover_lesion(changed)
     for view, batch in views.items():
         logits = predict_logits(loaded.model, batch, views=card.test_time_views).ravel()
         print(f" {view}:")

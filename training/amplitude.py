@@ -26,17 +26,22 @@ import numpy as np
 
 from training.data import Record
 
+AmplitudeReference = tuple[str, float] | None  # (path of the photo, weight), or None
 KEEP_BELOW = 0.03  # cycles per pixel; radial frequency below which the amplitude is kept
 
 
-def mix_amplitude(image: np.ndarray, reference: np.ndarray, weight: float) -> np.ndarray:
+def mix_amplitude(
+    image: np.ndarray, reference: np.ndarray, weight: float, *, keep_below: float = KEEP_BELOW
+) -> np.ndarray:
     """Mix the amplitude spectrum of `image` with that of `reference`, keeping the phase.
 
     Args:
         image: uint8 RGB photo (height, width, 3).
         reference: uint8 RGB photo whose spectrum to take; resized to `image`'s size.
-        weight: Share of the reference's amplitude above `KEEP_BELOW`, in [0, 1]
+        weight: Share of the reference's amplitude above `keep_below`, in [0, 1]
             (0: `image` unchanged).
+        keep_below: Radial frequency, in cycles per pixel, below which `image` keeps its
+            own amplitude (0: the whole spectrum is mixed).
 
     Returns:
         The mixed uint8 RGB photo, the size of `image`.
@@ -61,7 +66,7 @@ def mix_amplitude(image: np.ndarray, reference: np.ndarray, weight: float) -> np
         np.fft.rfft2(reference.astype(np.float32), axes=(0, 1))
     )
     radial = np.hypot(np.fft.fftfreq(height)[:, None], np.fft.rfftfreq(width)[None, :])
-    amplitude = np.where((radial < KEEP_BELOW)[..., None], own, mixed_in)
+    amplitude = np.where((radial < keep_below)[..., None], own, mixed_in)
     phase = np.exp(1j * np.angle(spectrum))
     mixed = np.fft.irfft2(amplitude * phase, s=(height, width), axes=(0, 1))
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
@@ -69,7 +74,7 @@ def mix_amplitude(image: np.ndarray, reference: np.ndarray, weight: float) -> np
 
 def amplitude_references(
     records: Sequence[Record], share: float, *, max_weight: float, seed: int
-) -> list[tuple[str, float] | None]:
+) -> list[AmplitudeReference]:
     """Draw, per record, the photo whose amplitude spectrum it takes, and how much.
 
     Args:
@@ -88,7 +93,7 @@ def amplitude_references(
     for name, value in (("share", share), ("max_weight", max_weight)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"`{name}` must be in [0, 1]. Received: {name}={value}")
-    references: list[tuple[str, float] | None] = [None] * len(records)
+    references: list[AmplitudeReference] = [None] * len(records)
     if share == 0.0 or max_weight == 0.0 or len(records) < 2:
         return references
     rng = np.random.default_rng(seed)

@@ -37,10 +37,11 @@ from model.export import export_model
 from model.predictor import calibrate
 from preprocessing.pipeline import PreprocessConfig
 from training import augment
-from training.cache import preprocess_records, with_training_copies
+from training.cache import preprocess_records
 from training.calibration import choose_thresholds, fit_platt
 from training.config import parse_config
 from training.confirmation import without_nevus_confirmations
+from training.copies import with_training_copies
 from training.data import Record, read_dataset
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits

@@ -12,7 +12,8 @@ from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
 from tests.training.test_hairy_copies import records  # plain fake records
 from training.acquisition import add_noise, add_skin_marking, blur, jpeg, simulate_acquisition
-from training.cache import preprocess_records, with_training_copies
+from training.cache import preprocess_records
+from training.copies import with_training_copies
 from training.data import MELANOMA, Record
 
 

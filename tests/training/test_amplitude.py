@@ -11,7 +11,8 @@ import pytest
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
 from training.amplitude import amplitude_references, mix_amplitude
-from training.cache import preprocess_records, with_training_copies
+from training.cache import preprocess_records
+from training.copies import with_training_copies
 from training.data import MELANOMA, NEVUS, Record
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from training.cache import with_copies
+from training.copies import with_copies
 from training.data import MELANOMA, NEVUS, Record
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
-from training.cache import preprocess_records, with_training_copies
+from training.cache import preprocess_records
+from training.copies import with_training_copies
 from training.data import EXCISED, FOLLOW_UP, MELANOMA, NEVUS, Record
 from training.recolour import SCALE_LIMITS, other_group_references, transfer_colour
 

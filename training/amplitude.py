@@ -7,14 +7,15 @@ amplitude with that of a random other training photo, phase kept, shows the mode
 same lesion as other cameras would render it (Xu et al., "A Fourier-based Framework
 for Domain Generalization", CVPR 2021). With the lesion covered, model 2.4.0 still told
 HAM10000's followed-up moles from its melanomas at 0.946; a full amplitude swap with a
-followed-up photo brought that to 0.719 (`benchmarks/acquisition_shortcut.py`).
+followed-up photo brought that to 0.719 (probe 4 of `benchmarks/acquisition_shortcut.py`).
 
 Two limits keep the lesion the photo's own. The weight is drawn per photo from
 [0, max_weight]: a full swap also destroys lesion texture (2.4.0's melanomas vs excised
-moles fell from 0.790 to 0.542). And the lowest frequencies (below `KEEP_BELOW` cycles
-per pixel: shapes larger than about a sixth of a HAM10000 photo) keep their own
-amplitude: in dermoscopy they hold the lesion's size and darkness, and mixed, they
-paint a faint mole with the reference's dark or red blotch (seen on a contact sheet).
+moles fell from 0.790 to 0.542 in a one-off probe). And the lowest frequencies
+(below `KEEP_BELOW` cycles per pixel: shapes larger than about a sixth of a HAM10000
+photo) keep their own amplitude: in dermoscopy they hold the lesion's size and
+darkness, and mixed, they paint a faint mole with the reference's dark or red blotch
+(seen on a contact sheet).
 """
 
 from __future__ import annotations

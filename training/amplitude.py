@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from training.data import Record
+from training.recolour import check_uint8_rgb
 
 AmplitudeReference = tuple[str, float] | None  # (path of the photo, weight), or None
 KEEP_BELOW = 0.03  # cycles per pixel; radial frequency below which the amplitude is kept
@@ -50,12 +51,7 @@ def mix_amplitude(
     Raises:
         ValueError: When either array is not uint8 RGB, or `weight` is outside [0, 1].
     """
-    for name, array in (("image", image), ("reference", reference)):
-        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
-            raise ValueError(
-                f"`{name}` must be uint8 RGB (height, width, 3). "
-                f"Received: shape={array.shape}, dtype={array.dtype}"
-            )
+    check_uint8_rgb(image=image, reference=reference)
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"`weight` must be in [0, 1]. Received: weight={weight}")
     height, width = image.shape[:2]

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from tqdm import tqdm
@@ -30,6 +31,7 @@ from training.data import Record, load_image_rgb
 from training.recolour import transfer_colour
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _REPO = Path(__file__).resolve().parents[1]
 # The code that turns a file into a cached array: preprocessing, plus the changes
@@ -63,7 +65,7 @@ def _preprocess_one(
     try:
         image = load_image_rgb(Path(path))
         reference = load_image_rgb(Path(colour_reference)) if colour_reference else None
-        spectrum_photo = load_image_rgb(Path(amplitude[0])) if amplitude else None
+        spectrum = (load_image_rgb(Path(amplitude[0])), amplitude[1]) if amplitude else None
     except (OSError, InvalidImageError) as error:
         logger.warning("Skipping unreadable image %s (or a reference photo): %s", path, error)
         return None
@@ -71,11 +73,16 @@ def _preprocess_one(
         image = add_synthetic_hair(image, np.random.default_rng(hair_seed))
     if reference is not None:  # the camera's colours, on the skin and whatever is on it
         image = transfer_colour(image, reference)
-    if amplitude is not None and spectrum_photo is not None:
-        image = mix_amplitude(image, spectrum_photo, amplitude[1])
+    if spectrum is not None:
+        image = mix_amplitude(image, *spectrum)
     if acquisition_seed is not None:
         image = simulate_acquisition(image, np.random.default_rng(acquisition_seed))
     return preprocess(image, config)
+
+
+def _per_record(values: Sequence[T] | None, count: int) -> list[T | None]:
+    """The given per-record values as a list, or None for each of `count` records."""
+    return list(values) if values is not None else [None] * count
 
 
 def preprocess_records(
@@ -111,15 +118,10 @@ def preprocess_records(
         (images uint8 (N, S, S, 3), keep mask bool (len(records),)) where the
         mask is False for images that could not be read.
     """
-    none: list[int | None] = [None] * len(records)
-    hair = list(hair_seeds) if hair_seeds is not None else none
-    acquisition = list(acquisition_seeds) if acquisition_seeds is not None else none
-    colours: list[str | None] = (
-        list(colour_references) if colour_references is not None else [None] * len(records)
-    )
-    spectra: list[AmplitudeReference] = (
-        list(amplitude_references) if amplitude_references is not None else [None] * len(records)
-    )
+    hair = _per_record(hair_seeds, len(records))
+    acquisition = _per_record(acquisition_seeds, len(records))
+    colours = _per_record(colour_references, len(records))
+    spectra = _per_record(amplitude_references, len(records))
     if not len(hair) == len(acquisition) == len(colours) == len(spectra) == len(records):
         raise ValueError(
             f"Seeds and references must match the {len(records)} records. Received: "

@@ -29,6 +29,16 @@ _MIN_SPREAD = 1e-3  # a flat channel (a blank test image) keeps its value instea
 SCALE_LIMITS = (2 / 3, 3 / 2)
 
 
+def check_uint8_rgb(**arrays: np.ndarray) -> None:
+    """Raise ValueError naming the first of `arrays` that is not a uint8 RGB photo."""
+    for name, array in arrays.items():
+        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+            raise ValueError(
+                f"`{name}` must be uint8 RGB (height, width, 3). "
+                f"Received: shape={array.shape}, dtype={array.dtype}"
+            )
+
+
 def transfer_colour(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Give `image` the CIELAB channel means and standard deviations of `reference`.
 
@@ -42,12 +52,7 @@ def transfer_colour(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: When either array is not uint8 RGB.
     """
-    for name, array in (("image", image), ("reference", reference)):
-        if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
-            raise ValueError(
-                f"`{name}` must be uint8 RGB (height, width, 3). "
-                f"Received: shape={array.shape}, dtype={array.dtype}"
-            )
+    check_uint8_rgb(image=image, reference=reference)
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     target = cv2.cvtColor(reference, cv2.COLOR_RGB2LAB).astype(np.float32).reshape(-1, 3)
     mean, spread = lab.reshape(-1, 3).mean(0), lab.reshape(-1, 3).std(0)

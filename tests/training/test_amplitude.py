@@ -10,6 +10,7 @@ import pytest
 
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
+from tests.training.conftest import preprocess_plain_and_changed, write_photo_records
 from training.amplitude import amplitude_references, mix_amplitude
 from training.cache import preprocess_records
 from training.copies import with_training_copies
@@ -126,20 +127,11 @@ def test_training_copies_are_mixed_too_and_the_other_draws_do_not_move() -> None
 
 
 def test_preprocessing_mixes_the_photos_given_a_reference(tmp_path: Path) -> None:
-    records = []
-    for index, photo in enumerate([synthetic_lesion(96, seed=5), noisy_photo(6)]):
-        path = tmp_path / f"photo_{index}.png"
-        cv2.imwrite(str(path), photo[..., ::-1])
-        records.append(Record(path, NEVUS, "S", path.stem, path.stem))
+    records = write_photo_records(tmp_path, [synthetic_lesion(96, seed=5), noisy_photo(6)])
     config = PreprocessConfig(image_size=64, working_size=64, hair_removal=False)
 
-    plain, _ = preprocess_records(records[:1], config, workers=1, cache_dir=tmp_path / "c")
-    mixed, _ = preprocess_records(
-        records[:1],
-        config,
-        amplitude_references=[(str(records[1].path), 1.0)],
-        workers=1,
-        cache_dir=tmp_path / "c",
+    plain, mixed = preprocess_plain_and_changed(
+        records[0], config, tmp_path / "c", amplitude_references=[(str(records[1].path), 1.0)]
     )
 
     # Not the cached plain array: the reference is part of the key, and it adds texture.

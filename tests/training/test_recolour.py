@@ -10,6 +10,7 @@ import pytest
 
 from preprocessing.pipeline import PreprocessConfig
 from tests.conftest import synthetic_lesion
+from tests.training.conftest import preprocess_plain_and_changed, write_photo_records
 from training.cache import preprocess_records
 from training.copies import with_training_copies
 from training.data import EXCISED, FOLLOW_UP, MELANOMA, NEVUS, Record
@@ -124,20 +125,15 @@ def test_nothing_is_recoloured_without_both_groups_or_share() -> None:
 
 
 def test_preprocessing_recolours_the_photos_given_a_reference(tmp_path: Path) -> None:
-    records = []
-    for index, gains in enumerate([(1.0, 1.0, 1.0), (1.1, 0.7, 0.7)]):
-        path = tmp_path / f"photo_{index}.png"
-        cv2.imwrite(str(path), tinted(synthetic_lesion(96, seed=index), gains)[..., ::-1])
-        records.append(Record(path, NEVUS, "S", path.stem, path.stem))
+    photos = [
+        tinted(synthetic_lesion(96, seed=index), gains)
+        for index, gains in enumerate([(1.0, 1.0, 1.0), (1.1, 0.7, 0.7)])
+    ]
+    records = write_photo_records(tmp_path, photos)
     config = PreprocessConfig(image_size=32, working_size=64, color_constancy=False)
 
-    plain, _ = preprocess_records(records[:1], config, workers=1, cache_dir=tmp_path / "c")
-    recoloured, _ = preprocess_records(
-        records[:1],
-        config,
-        colour_references=[str(records[1].path)],
-        workers=1,
-        cache_dir=tmp_path / "c",
+    plain, recoloured = preprocess_plain_and_changed(
+        records[0], config, tmp_path / "c", colour_references=[str(records[1].path)]
     )
 
     # Not the cached plain array: the reference is part of the key, and it reddens the photo.

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import SHARED_DATA  # noqa: E402, I001
+from shared_split import split_records  # noqa: E402, I001
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -33,8 +33,7 @@ import numpy as np  # noqa: E402
 from preprocessing.geometry import resize  # noqa: E402
 from preprocessing.hair import hair_mask, remove_hair  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, frame  # noqa: E402
-from training.data import MELANOMA, load_image_rgb, read_dataset  # noqa: E402
-from training.split import read_split  # noqa: E402
+from training.data import MELANOMA, load_image_rgb  # noqa: E402
 
 INTERIOR_THRESHOLD = 0.05  # a photo counts when more than this share of its lesion is masked
 
@@ -54,15 +53,11 @@ def main() -> int:
     parser.add_argument("--split", default="val")
     parser.add_argument("--sheet", type=Path, default=None, help="PNG: melanomas, mask, result")
     arguments = parser.parse_args()
-    if not (SHARED_DATA / "labels.csv").is_file():
-        raise SystemExit(f"shared data not found at {SHARED_DATA}: nothing to measure")
-    assignment = read_split(arguments.split_file)
+    records, _ = split_records(arguments.split_file, arguments.split)
     config = PreprocessConfig()
     rows: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     sheet: list[np.ndarray] = []
-    for record in read_dataset(SHARED_DATA).records:
-        if assignment.get(record.image_id) != arguments.split:
-            continue
+    for record in records:
         working = resize(frame(load_image_rgb(record.path), config), config.working_size)
         hair = hair_mask(working) > 0
         interior = lesion_interior(working)

@@ -45,6 +45,31 @@ def parse_arguments(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str, str]]:
+    """Return the shared images of one split of a split file.
+
+    Args:
+        split_file: A `split.csv` written by a training run.
+        split: "train", "val", "test", or "all" for every image in the file.
+
+    Returns:
+        The records of the split in dataset order, and the split file's assignment
+        (image id -> "train", "val" or "test").
+
+    Raises:
+        SystemExit: When the shared data is not beside the repository.
+    """
+    if not (SHARED_DATA / "labels.csv").is_file():
+        raise SystemExit(f"shared data not found at {SHARED_DATA}: nothing to measure")
+    assignment = read_split(split_file)
+    records = [
+        r
+        for r in read_dataset(SHARED_DATA).records
+        if r.image_id in assignment and split in ("all", assignment[r.image_id])
+    ]
+    return records, assignment
+
+
 def load_model_and_records(
     arguments: argparse.Namespace,
 ) -> tuple[LoadedModel, list[Record], dict[str, str]]:
@@ -60,14 +85,7 @@ def load_model_and_records(
     Raises:
         SystemExit: When the shared data is not beside the repository.
     """
-    if not (SHARED_DATA / "labels.csv").is_file():
-        raise SystemExit(f"shared data not found at {SHARED_DATA}: nothing to measure")
-    assignment = read_split(arguments.split_file)
-    records = [
-        r
-        for r in read_dataset(SHARED_DATA).records
-        if r.image_id in assignment and arguments.split in ("all", assignment[r.image_id])
-    ]
+    records, assignment = split_records(arguments.split_file, arguments.split)
     return load_model(arguments.model), records, assignment
 
 

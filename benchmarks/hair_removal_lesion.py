@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import split_records  # noqa: E402, I001
+from shared_split import SHIPPED_SPLIT_FILE, split_records  # noqa: E402, I001
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from preprocessing.geometry import resize  # noqa: E402
 from preprocessing.hair import hair_mask, remove_hair  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, frame  # noqa: E402
-from training.data import MELANOMA, load_image_rgb  # noqa: E402
+from training.data import LABEL_NAMES, MELANOMA, load_image_rgb  # noqa: E402
 
 INTERIOR_THRESHOLD = 0.05  # a photo counts when more than this share of its lesion is masked
 
@@ -47,9 +47,7 @@ def lesion_interior(image: np.ndarray) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
-    )
+    parser.add_argument("--split-file", type=Path, default=SHIPPED_SPLIT_FILE)
     parser.add_argument("--split", default="val")
     parser.add_argument("--sheet", type=Path, default=None, help="PNG: melanomas, mask, result")
     arguments = parser.parse_args()
@@ -62,9 +60,7 @@ def main() -> int:
         hair = hair_mask(working) > 0
         interior = lesion_interior(working)
         inside = float((hair & interior).sum() / max(interior.sum(), 1))
-        rows[(record.source, "melanoma" if record.label == MELANOMA else "nevus")].append(
-            (float(hair.mean()), inside)
-        )
+        rows[(record.source, LABEL_NAMES[record.label])].append((float(hair.mean()), inside))
         if record.label == MELANOMA and inside > INTERIOR_THRESHOLD and len(sheet) < 6:
             marked = working.copy()
             marked[hair] = (0, 255, 0)

@@ -21,6 +21,10 @@ from training.data import Record, read_dataset
 from training.split import read_split
 
 
+SHIPPED_SPLIT_FILE = REPO_ROOT / "model" / "shipped" / "split.csv"
+"""The shipped model's split, every benchmark's default `--split-file`."""
+
+
 def parse_arguments(description: str) -> argparse.Namespace:
     """Parse `--model`, `--split-file` and `--split` (default: the shipped model's test split).
 
@@ -32,9 +36,7 @@ def parse_arguments(description: str) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
-    parser.add_argument(
-        "--split-file", type=Path, default=REPO_ROOT / "model" / "shipped" / "split.csv"
-    )
+    parser.add_argument("--split-file", type=Path, default=SHIPPED_SPLIT_FILE)
     parser.add_argument("--split", default="test", help="'all': every image in the split file")
     parser.add_argument(
         "--only", nargs="*", default=[], help="benchmarks with variants: run those named so"

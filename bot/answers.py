@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.texts import text
+from bot.texts.limitations import translate_limitation
 from model.card import ModelCard
 from model.predictor import Prediction
 from preprocessing import InvalidImageReason, QualityIssue
@@ -108,7 +109,8 @@ def about_answer(card: ModelCard, language: str) -> str:
     sections.append(
         _section(text(language, "about_metrics"), _metric_lines(card, language) or [none])
     )
-    sections.append(_section(text(language, "about_limitations"), card.limitations or [none]))
+    limitations = [translate_limitation(line, language) for line in card.limitations]
+    sections.append(_section(text(language, "about_limitations"), limitations or [none]))
     sections.append(text(language, "about_footer"))
     sections.append(text(language, "disclaimer"))
     return "\n\n".join(sections)

@@ -13,8 +13,6 @@ from bot.texts import en, ru
 LANGUAGES: dict[str, dict[str, str]] = {"en": en.TEXTS, "ru": ru.TEXTS}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
-_RUSSIAN_SPEAKING = frozenset({"ru", "uk", "be", "kk", "ky", "uz", "tg", "hy", "az"})
-"""Telegram language codes whose users more likely read Russian than English."""
 
 
 def text(language: str, key: str, **values: Any) -> str:
@@ -27,6 +25,9 @@ def text(language: str, key: str, **values: Any) -> str:
 def pick_language(chosen: str | None, telegram_code: str | None) -> str:
     """Return the user's language: their /language choice, else their Telegram language.
 
+    Any other Telegram language gets English: a Ukrainian, Belarusian or Kazakh
+    user is not answered in Russian unless they choose it with /language.
+
     Args:
         chosen: The language set with /language, if any.
         telegram_code: `User.language_code` (IETF tag such as "ru" or "en-GB").
@@ -34,6 +35,4 @@ def pick_language(chosen: str | None, telegram_code: str | None) -> str:
     if chosen in LANGUAGES:
         return chosen
     base = (telegram_code or "").split("-")[0].lower()
-    if base in LANGUAGES:
-        return base
-    return "ru" if base in _RUSSIAN_SPEAKING else DEFAULT_LANGUAGE
+    return base if base in LANGUAGES else DEFAULT_LANGUAGE

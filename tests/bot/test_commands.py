@@ -53,6 +53,23 @@ async def test_about_shows_the_model_card(
     assert text(language, "disclaimer") in answer
 
 
+@pytest.mark.parametrize("code", ["uk", "be", "kk", "de"])
+async def test_users_of_other_languages_get_english_until_they_choose(
+    start_bot: StartBot, fake_api: FakeBotApi, code: str
+) -> None:
+    await start_bot()
+    fake_api.send_message(USER, text="/start", language_code=code)
+    (first,) = await fake_api.wait_for("sendMessage", chat_id=USER)
+    assert first.params["text"] == text("en", "start")
+    fake_api.send_message(USER, text="/language ru", language_code=code)
+    fake_api.send_message(USER, text="/help", language_code=code)
+    calls = await fake_api.wait_for("sendMessage", count=3, chat_id=USER)
+    assert {call.params["text"] for call in calls[1:]} == {
+        text("ru", "language_set"),
+        text("ru", "help"),
+    }
+
+
 async def test_language_command_offers_buttons_and_the_choice_sticks(
     start_bot: StartBot, fake_api: FakeBotApi
 ) -> None:

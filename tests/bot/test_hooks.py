@@ -78,7 +78,8 @@ def test_asyncios_exception_handler_logs_without_the_token(
         try:
             raise ConnectionError(f"lost bot{SECRET}")
         except ConnectionError as error:
-            loop.call_exception_handler({"message": f"Task for {SECRET} failed", "exception": error})
+            context = {"message": f"Task for {SECRET} failed", "exception": error}
+            loop.call_exception_handler(context)
     finally:
         loop.close()
     (record,) = [r for r in caplog.records if r.name == "asyncio"]

@@ -80,7 +80,7 @@ def test_sigterm_answers_the_photo_in_flight_then_exits_promptly(
             time.sleep(0.005)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=60)
         exit_s = time.monotonic() - signalled
     finally:
         if process.poll() is None:

@@ -74,3 +74,18 @@ async def test_heatmap_of_the_shipped_model(
     (sent,) = await fake_api.wait_for("sendPhoto", chat_id=USER)
     overlay = Image.open(io.BytesIO(sent.params["_bytes_photo"]))
     assert overlay.format == "JPEG" and overlay.size == (512, 512)
+
+
+async def test_russian_about_gives_the_shipped_cards_limitations_in_russian(
+    start_bot: StartBot, fake_api: FakeBotApi, predictor: Any
+) -> None:
+    from bot.texts.limitations import TRANSLATIONS
+
+    await start_bot(model_path=default_model_path())
+    fake_api.send_message(USER, text="/about", language_code="ru")
+    (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
+    answer = call.params["text"]
+    assert predictor.card.limitations
+    for sentence in predictor.card.limitations:
+        assert sentence not in answer
+        assert f"• {TRANSLATIONS['ru'][sentence]}" in answer

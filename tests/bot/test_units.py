@@ -33,7 +33,11 @@ def test_english_and_russian_have_the_same_keys_and_placeholders() -> None:
     [
         (None, "ru", "ru"),
         (None, "en-GB", "en"),
-        (None, "uk", "ru"),
+        (None, "uk", "en"),
+        (None, "be", "en"),
+        (None, "kk", "en"),
+        (None, "ru-RU", "ru"),
+        ("ru", "uk", "ru"),
         (None, "de", "en"),
         (None, None, "en"),
         ("en", "ru", "en"),
@@ -45,6 +49,17 @@ def test_language_follows_choice_then_telegram(
     chosen: str | None, code: str | None, expected: str
 ) -> None:
     assert pick_language(chosen, code) == expected
+
+
+def test_every_limitation_training_writes_into_a_card_is_translated() -> None:
+    from bot.texts.limitations import TRANSLATIONS, translate_limitation
+    from training.summary import LIMITATIONS
+
+    for language in set(LANGUAGES) - {"en"}:
+        for sentence in LIMITATIONS:
+            assert sentence in TRANSLATIONS[language], (language, sentence)
+            assert translate_limitation(sentence, language) != sentence
+    assert translate_limitation(LIMITATIONS[0], "en") == LIMITATIONS[0]
 
 
 def test_rate_limiter_allows_limit_per_window_per_key() -> None:

@@ -12,7 +12,13 @@ from preprocessing import InvalidImageReason, QualityIssue
 
 
 def prediction_answer(prediction: Prediction, language: str, card: ModelCard | None = None) -> str:
-    """Risk level, probability, meaning, how often the level was given, advice, disclaimer.
+    """Risk level, meaning, how often the level was given, advice, disclaimer.
+
+    No probability is shown. The calibrated probability reflects the training set's
+    melanoma share (16 %), not the user's own prior, and the thresholds sit low
+    (screening 5.9 %, balanced 11.6 % for 2.6.0), so "HIGH" beside "14 %" read as a
+    contradiction. The level is what the thresholds were chosen for; the test split's
+    share of melanomas and moles that got it says honestly how much it is worth.
 
     Args:
         prediction: The model's answer.
@@ -26,7 +32,6 @@ def prediction_answer(prediction: Prediction, language: str, card: ModelCard | N
     level = prediction.risk_level.value
     parts = [
         text(language, f"risk.{level}"),
-        text(language, "probability", percent=100 * prediction.melanoma_probability),
         text(language, f"meaning.{level}"),
     ]
     shares = level_shares(card) if card is not None else None

@@ -1,7 +1,7 @@
 """User-facing texts in English and Russian, and the user's language choice.
 
 Usage:
-    text("ru", "probability", percent=42.0)
+    text("ru", "level_share", melanomas=72.0, moles=23.0)
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ TEXTS: dict[str, str] = {
     ),
     "help": (
         "Send me one photo of one skin spot. I answer with a risk level (low, moderate, high), "
-        "the estimated melanoma probability and what to do next. Under the answer, the "
-        "button 'What did the model look at?' shows a heatmap.\n\n"
+        "how often that level went to melanomas and to harmless moles in tests, and what to "
+        "do next. Under the answer, the button 'What did the model look at?' shows a "
+        "heatmap.\n\n"
         "Tips: close-up, in focus, good light, spot centred; send as a file for full quality "
         "(JPEG, PNG, WebP or HEIC, up to 20 MB).\n\n"
         "/about: the model and how well it did in tests\n"
@@ -85,7 +86,6 @@ TEXTS: dict[str, str] = {
     "risk.low": "Risk: LOW 🟢",
     "risk.moderate": "Risk: MODERATE 🟠",
     "risk.high": "Risk: HIGH 🔴",
-    "probability": "Estimated melanoma probability: {percent:.0f}%",
     "meaning.low": (
         "To the model this looks more like a harmless mole. A low estimate does not rule "
         "out melanoma."
@@ -96,9 +96,9 @@ TEXTS: dict[str, str] = {
     ),
     "meaning.high": "The model sees features that are often found in melanoma.",
     "level_share": (
-        "For comparison: on the dermatoscope photos the model was checked on, this level "
-        "went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless moles. This is "
-        "not the chance that your spot is a melanoma."
+        "How often this level was given: on the dermatoscope photos the model was tested on, "
+        "it went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless moles. This "
+        "is not the chance that your spot is a melanoma."
     ),
     "advice.low": (
         "Show it to a dermatologist if it changes in size, shape or colour, bleeds or itches, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -30,8 +31,9 @@ def assert_risk_answer(
     language: str = "en",
     shares: Mapping[str, tuple[float, float]] = TINY_CARD_SHARES,
 ) -> None:
-    """The answer has a risk level, a probability, how often the level is given (`shares`,
-    percent of melanomas and moles), advice, the disclaimer and a heatmap button."""
+    """The answer has a risk level, its meaning, how often the level is given (`shares`,
+    percent of melanomas and moles), the level's advice, the disclaimer and a heatmap
+    button, and no probability that could contradict the level."""
     answer = call.params["text"]
     first_line = answer.split("\n")[0]
     assert first_line in RISK_LINES
@@ -43,8 +45,11 @@ def assert_risk_answer(
     melanomas, moles = shares[level]
     assert text(language, "level_share", melanomas=melanomas, moles=moles) in answer
     assert answer.rstrip().endswith(text(language, "disclaimer"))
-    percent = answer.split("\n\n")[1]
-    assert percent.startswith(text(language, "probability", percent=0)[:-2])
+    assert answer.split("\n\n")[:2] == [first_line, text(language, f"meaning.{level}")]
+    other_levels = {"low", "moderate", "high"} - {level}
+    assert not any(text(language, f"advice.{other}") in answer for other in other_levels)
+    percents = re.findall(r"(\d+)\s?%", answer)
+    assert len(percents) == 2, percents  # the level's two shares, no probability
     (button,) = call.params["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == text(language, "heatmap_button")
     assert button["callback_data"].startswith("hm:")

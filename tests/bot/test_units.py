@@ -169,9 +169,25 @@ def test_every_prediction_answer_advises_a_doctor_and_disclaims(
 ) -> None:
     prediction = Prediction(0.42, level, Thresholds(0.3, 0.6), "1.0", 0.0)
     answer = prediction_answer(prediction, language)
-    assert "42%" in answer
+    assert "42" not in answer  # no probability beside the level
     assert text(language, f"advice.{level.value}") in answer
     assert answer.endswith(text(language, "disclaimer"))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_high_level_is_never_shown_beside_a_small_probability(
+    tiny_model_path: Path, language: str
+) -> None:
+    from model.card import load_card
+
+    card = load_card(tiny_model_path)
+    # 2.6.0's thresholds: 14 % is above the balanced threshold, so the level is high.
+    high = Prediction(0.14, RiskLevel.HIGH, Thresholds(0.059, 0.116), "2.6.0", -1.8)
+    answer = prediction_answer(high, language, card)
+    assert "14" not in answer
+    assert answer.startswith(text(language, "risk.high"))
+    assert text(language, "advice.high") in answer
+    assert text(language, "level_share", melanomas=60, moles=30) in answer
 
 
 def test_level_shares_come_from_the_cards_test_sensitivity_and_specificity(
@@ -221,7 +237,7 @@ def test_answer_leaves_out_level_shares_when_the_card_has_no_test_figures(
         assert level_shares(bare) is None
         low = Prediction(0.1, RiskLevel.LOW, card.thresholds, "1", 0.0)
         assert prediction_answer(low, "ru", bare) == prediction_answer(low, "ru")
-        assert "10%" in prediction_answer(low, "ru", bare)
+        assert "%" not in prediction_answer(low, "ru", bare)
 
 
 def test_about_handles_an_empty_card(tiny_model_path: Path) -> None:

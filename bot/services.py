@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.inference import InferenceService
 from bot.limits import HeatmapKeys, RateLimiter
 from bot.logs import Pseudonymiser
+from bot.ordering import ReplyOrder
 from bot.prediction_log import PredictionLog
 from bot.texts import pick_language
 from model.card import ModelCard
@@ -29,6 +30,7 @@ class BotServices:
         pseudonymise: User id -> pseudonym for logs.
         max_file_bytes: Files reported larger than this are refused before download.
         heatmap_keys: Short callback keys -> Telegram file ids.
+        reply_order: Answers each chat's photos in the order they were sent.
         prediction_log: Optional JSON-lines log of answers.
     """
 
@@ -38,6 +40,7 @@ class BotServices:
     pseudonymise: Pseudonymiser
     max_file_bytes: int
     heatmap_keys: HeatmapKeys = dataclasses.field(default_factory=HeatmapKeys)
+    reply_order: ReplyOrder = dataclasses.field(default_factory=ReplyOrder)
     prediction_log: PredictionLog | None = None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -47,28 +48,54 @@ def image_file(message: Message) -> tuple[str, int | None] | None:
     return None
 
 
+@dataclasses.dataclass(frozen=True)
+class PhotoReply:
+    """What to answer a photo with, and the analysis to log (None when refused early)."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    analysis: Analysis | None = None
+
+
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Analyse a photo or an image document and reply with a risk answer."""
+    """Analyse a photo or an image document and reply with a risk answer.
+
+    Answers go out in the order the chat sent the photos (`bot.ordering`): the
+    "please wait" for the sixth photo of an album comes after the first five answers.
+    """
     message = update.effective_message
     if message is None or update.effective_chat is None:
         return
-    found = image_file(message)
-    lang = language_of(update, context)
-    if found is None:
-        await message.reply_text(text(lang, "hint_document"), do_quote=True)
-        return
-    file_id, size = found
     shared = services(context)
     tag = user_tag(update, context)
+    started = time.perf_counter()
+    async with shared.reply_order.place(message.chat_id, message.message_id) as my_turn:
+        reply = await _photo_reply(message, language_of(update, context), shared, tag, context)
+        await my_turn()
+        await message.reply_text(reply.text, reply_markup=reply.markup, do_quote=True)
+    if reply.analysis is not None:
+        await _record(shared, tag, reply.analysis, time.perf_counter() - started)
+
+
+async def _photo_reply(
+    message: Message,
+    lang: str,
+    shared: BotServices,
+    tag: str,
+    context: ContextTypes.DEFAULT_TYPE,
+) -> PhotoReply:
+    found = image_file(message)
+    if found is None:
+        return PhotoReply(text(lang, "hint_document"))
+    file_id, size = found
     if size is not None and size > shared.max_file_bytes:
         logger.info("Refused a %d-byte file before download", size, extra={"user": tag})
         limit_mb = shared.max_file_bytes / 2**20
         answer = text(lang, "too_big", size_mb=size / 2**20, limit_mb=limit_mb)
-        await message.reply_text(with_disclaimer(answer, lang), do_quote=True)
-        return
-    if not await _admit(message, shared, tag, lang):
-        return
-    started = time.perf_counter()
+        return PhotoReply(with_disclaimer(answer, lang))
+    refusal = _rate_limited(shared, tag, lang)
+    if refusal is not None:
+        return PhotoReply(refusal)
     try:
         async with shared.inference.slot(), _chat_action(message, ChatAction.TYPING):
             data = await (await context.bot.get_file(file_id)).download_as_bytearray()
@@ -76,23 +103,21 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             del data
     except QueueFullError:
         logger.warning("Global queue full, refused a photo", extra={"user": tag})
-        await message.reply_text(text(lang, "busy"), do_quote=True)
-        return
-    markup = None
+        return PhotoReply(text(lang, "busy"))
     if analysis.invalid is not None:
-        answer = invalid_answer(analysis.invalid, lang)
-    elif analysis.prediction is None:
-        answer = quality_answer(analysis.quality.issues if analysis.quality else (), lang)
-    else:
-        answer = prediction_answer(analysis.prediction, lang, shared.card)
-        if shared.inference.heatmaps_available:
-            key = shared.heatmap_keys.add(file_id)
-            button = InlineKeyboardButton(
-                text(lang, "heatmap_button"), callback_data=f"{HEATMAP_CALLBACK_PREFIX}{key}"
-            )
-            markup = InlineKeyboardMarkup([[button]])
-    await message.reply_text(answer, reply_markup=markup, do_quote=True)
-    await _record(shared, tag, analysis, time.perf_counter() - started)
+        return PhotoReply(invalid_answer(analysis.invalid, lang), analysis=analysis)
+    if analysis.prediction is None:
+        issues = analysis.quality.issues if analysis.quality else ()
+        return PhotoReply(quality_answer(issues, lang), analysis=analysis)
+    markup = None
+    if shared.inference.heatmaps_available:
+        key = shared.heatmap_keys.add(file_id)
+        button = InlineKeyboardButton(
+            text(lang, "heatmap_button"), callback_data=f"{HEATMAP_CALLBACK_PREFIX}{key}"
+        )
+        markup = InlineKeyboardMarkup([[button]])
+    answer = prediction_answer(analysis.prediction, lang, shared.card)
+    return PhotoReply(answer, markup, analysis)
 
 
 async def heatmap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -114,7 +139,9 @@ async def heatmap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if file_id is None:
         await answer_message.reply_text(text(lang, "heatmap_gone"), do_quote=True)
         return
-    if not await _admit(answer_message, shared, tag, lang):
+    refusal = _rate_limited(shared, tag, lang)
+    if refusal is not None:
+        await answer_message.reply_text(refusal, do_quote=True)
         return
     try:
         async with shared.inference.slot(), _chat_action(answer_message, ChatAction.UPLOAD_PHOTO):
@@ -133,14 +160,13 @@ async def heatmap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def _admit(message: Message, shared: BotServices, tag: str, lang: str) -> bool:
-    """Apply the per-user rate limit; answer politely and return False when exceeded."""
+def _rate_limited(shared: BotServices, tag: str, lang: str) -> str | None:
+    """Apply the per-user rate limit: None when allowed, else the polite refusal."""
     delay = shared.limiter.acquire(tag)
     if delay <= 0:
-        return True
+        return None
     logger.info("Rate limit reached", extra={"user": tag})
-    await message.reply_text(text(lang, "rate_limited", seconds=wait_seconds(delay)), do_quote=True)
-    return False
+    return text(lang, "rate_limited", seconds=wait_seconds(delay))
 
 
 @contextlib.asynccontextmanager

@@ -63,7 +63,8 @@ TEXTS: dict[str, str] = {
     ),
     "busy": "I am very busy right now. Please send your photo again in a minute.",
     "rate_limited": (
-        "You have sent many photos in a short time. Please wait about {seconds} s and try again."
+        "I did not analyse this photo: you have sent many photos in a short time. Please "
+        "wait about {seconds} s and send it again."
     ),
     "invalid.empty": "The file is empty. Please send the photo again.",
     "invalid.not_an_image": "I could not read this as an image. Please send a photo.",

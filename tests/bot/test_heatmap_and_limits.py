@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from bot.texts import text
-from tests.bot.conftest import StartBot
+from tests.bot.conftest import StartBot, encode
 from tests.bot.fake_api import FakeBotApi
+from tests.conftest import synthetic_lesion
 
 USER = 3003
 
@@ -77,13 +79,34 @@ async def test_rate_limit_answers_politely_and_skips_the_download(
     for _ in range(3):
         fake_api.send_message(USER, photo=lesion_jpeg, language_code="ru")
     calls = await fake_api.wait_for("sendMessage", count=3, chat_id=USER)
-    limited = [call for call in calls if call.params["text"].startswith("Вы прислали много фото")]
+    refusal = text("ru", "rate_limited", seconds=600)
+    limited = [call for call in calls if call.params["text"].startswith(refusal[:30])]
     assert len(limited) == 1
     assert text("ru", "rate_limited", seconds=600)[:40] in limited[0].params["text"]
     assert len(fake_api.calls_of("getFile")) == 2
     fake_api.send_message(USER + 1, photo=lesion_jpeg)  # other users are not affected
     (other,) = await fake_api.wait_for("sendMessage", chat_id=USER + 1)
     assert other.params["text"].startswith("Risk:")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_an_album_past_the_rate_limit_is_answered_in_the_order_it_was_sent(
+    start_bot: StartBot, fake_api: FakeBotApi, language: str
+) -> None:
+    await start_bot(rate_limit=5, rate_window_s=600, workers=1)
+    photos = [encode(synthetic_lesion(640, seed=seed)) for seed in range(7)]
+    sent = [
+        fake_api.send_message(USER, photo=photo, media_group_id="album-1", language_code=language)
+        for photo in photos
+    ]
+    calls = await fake_api.wait_for("sendMessage", count=7, chat_id=USER, timeout=120)
+    replied_to = [call.params["reply_parameters"]["message_id"] for call in calls]
+    assert replied_to == [message["message_id"] for message in sent]
+    texts = [call.params["text"] for call in calls]
+    assert all(answer.startswith(text(language, "risk.low")[:4]) for answer in texts[:5])
+    refusal = text(language, "rate_limited", seconds=600)
+    assert all(answer.startswith(refusal[:30]) for answer in texts[5:])
+    assert len(fake_api.calls_of("getFile")) == 5
 
 
 async def test_full_global_queue_answers_busy(

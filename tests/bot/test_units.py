@@ -277,3 +277,39 @@ def test_about_lists_training_sources_and_test_metrics_per_source(
     assert "0.74–0.88" in answer and "90%" in answer and "55%" in answer
     assert text(language, "about_all_sources") in answer
     assert text(language, "about_none") not in answer
+
+
+async def test_reply_order_waits_for_earlier_photos_of_the_same_chat_only() -> None:
+    import asyncio
+
+    from bot.ordering import ReplyOrder
+
+    order = ReplyOrder(max_wait_s=0.2)
+    replies: list[str] = []
+
+    async def answer(chat: int, message: int, work_s: float) -> None:
+        async with order.place(chat, message) as my_turn:
+            await asyncio.sleep(work_s)
+            await my_turn()
+            replies.append(f"{chat}/{message}")
+
+    await asyncio.gather(answer(1, 10, 0.05), answer(1, 11, 0.0), answer(2, 5, 0.0))
+    assert replies == ["2/5", "1/10", "1/11"]
+    assert order.pending(1) == order.pending(2) == 0
+
+    replies.clear()
+    stuck = asyncio.Event()
+
+    async def never_answered() -> None:
+        async with order.place(1, 20):
+            await stuck.wait()
+
+    blocker = asyncio.create_task(never_answered())
+    await asyncio.sleep(0)
+    await answer(1, 21, 0.0)  # gives up waiting after max_wait_s
+    assert replies == ["1/21"] and order.pending(1) == 1
+    stuck.set()
+    await blocker
+    assert order.pending(1) == 0
+    with pytest.raises(ValueError, match="max_wait_s=0"):
+        ReplyOrder(max_wait_s=0)

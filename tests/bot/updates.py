@@ -38,11 +38,13 @@ def message(
     reported_size: int | None = None,
     kind: str | None = None,
     language_code: str | None = "en",
+    media_group_id: str | None = None,
 ) -> dict[str, Any]:
     """A message from `user_id`: text, a photo, a document, or `kind` (sticker, voice, video).
 
     Photo and document bytes are stored on the fake server; `reported_size`
-    overrides the `file_size` Telegram reports (for the 20 MB limit).
+    overrides the `file_size` Telegram reports (for the 20 MB limit);
+    `media_group_id` makes the message one photo of an album.
     """
     found: dict[str, Any] = {
         "message_id": api.next_id(),
@@ -50,6 +52,8 @@ def message(
         "chat": private_chat(user_id),
         "from": user(user_id, language_code),
     }
+    if media_group_id is not None:
+        found["media_group_id"] = media_group_id
     if text is not None:
         found["text"] = text
         if text.startswith("/"):

@@ -83,7 +83,14 @@ def level_shares(card: ModelCard) -> dict[str, tuple[float, float]] | None:
 
 
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:
-    """Why the photo cannot be analysed and how to retake it, then the disclaimer."""
+    """Why the photo cannot be analysed and how to retake it, then the disclaimer.
+
+    A picture that is not skin (a screenshot, a document, a pet) is told so, rather
+    than how to retake it.
+    """
+    issues = tuple(issues)
+    if QualityIssue.NOT_A_LESION in issues:
+        return with_disclaimer(text(language, "not_skin"), language)
     reasons = "\n".join(f"• {text(language, f'quality.{issue.value}')}" for issue in issues)
     return "\n\n".join(
         (

@@ -16,6 +16,9 @@ MIN_SHARPNESS = 4.0
 MIN_BRIGHTNESS = 45.0
 MAX_BRIGHTNESS = 235.0
 MAX_CLIPPED_FRACTION = 0.35
+CLIPPED_LUMA = 250
+MIN_EXPOSED_FRACTION = 0.01
+"""Below this share of well-exposed pixels a picture is just blank (white or black)."""
 MIN_SKIN_FRACTION = 0.15
 MAX_COLOURS = 550
 MIN_SATURATION = 12.0
@@ -61,19 +64,37 @@ def skin_fraction(image: np.ndarray) -> tuple[float, float]:
     tone (Chai & Ngan 1999, widened for lesion browns and dermoscopy pinks).
     Near-black pixels (a dermatoscope's circular vignette) are left out.
     """
+    skin, luma = _skin_mask(image)
+    lit = luma > VIGNETTE_LUMA
+    lit_count = int(lit.sum())
+    return (float((skin & lit).sum()) / lit_count if lit_count else 0.0), lit_count / luma.size
+
+
+def _skin_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (skin-coloured pixels, luma), both flat."""
     ycrcb = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb).reshape(-1, 3).astype(np.int16)
     luma, red_diff, blue_diff = ycrcb[:, 0], ycrcb[:, 1], ycrcb[:, 2]
-    lit = luma > VIGNETTE_LUMA
     skin = (
-        lit
-        & (red_diff >= 128)
+        (red_diff >= 128)
         & (red_diff <= 185)
         & (blue_diff >= 65)
         & (blue_diff <= 135)
         & (red_diff - blue_diff >= 5)
     )
-    lit_count = int(lit.sum())
-    return (float(skin.sum()) / lit_count if lit_count else 0.0), lit_count / luma.size
+    return skin, luma
+
+
+def exposed_skin_fraction(image: np.ndarray) -> tuple[float, float]:
+    """Return (skin-coloured fraction of the well-exposed pixels, well-exposed fraction).
+
+    Well exposed: neither a dermatoscope's black vignette nor clipped white. A photo
+    of skin that is too dark or too bright still has skin colours where it is exposed;
+    a white document or a screenshot has none.
+    """
+    skin, luma = _skin_mask(image)
+    exposed = (luma > VIGNETTE_LUMA) & (luma < CLIPPED_LUMA)
+    count = int(exposed.sum())
+    return (float((skin & exposed).sum()) / count if count else 0.0), count / luma.size
 
 
 def assess_quality(image: np.ndarray) -> QualityReport:
@@ -103,7 +124,7 @@ def assess_quality(image: np.ndarray) -> QualityReport:
         "short_side": float(min(height, width)),
         "sharpness": float(cv2.Laplacian(gray, cv2.CV_64F).var()),
         "brightness": brightness,
-        "clipped_fraction": float((gray >= 250).mean()),
+        "clipped_fraction": float((gray >= CLIPPED_LUMA).mean()),
         "skin_fraction": skin,
         "lit_fraction": lit,
         "saturation": saturation,
@@ -119,6 +140,18 @@ def assess_quality(image: np.ndarray) -> QualityReport:
         issues.append(QualityIssue.OVEREXPOSED)
     if measures["sharpness"] < MIN_SHARPNESS:
         issues.append(QualityIssue.BLURRY)
+    exposed_skin, exposed = exposed_skin_fraction(small)
+    measures["exposed_skin_fraction"], measures["exposed_fraction"] = exposed_skin, exposed
+    exposure = {QualityIssue.TOO_DARK, QualityIssue.OVEREXPOSED}
+    if (
+        exposure & set(issues)
+        and exposed >= MIN_EXPOSED_FRACTION
+        and exposed_skin < MIN_SKIN_FRACTION
+    ):
+        # A white text page is "overexposed" and a dark screenshot "too dark", yet the
+        # honest answer is that they are not skin: no skin colour where they are exposed.
+        issues = [issue for issue in issues if issue not in exposure | {QualityIssue.BLURRY}]
+        issues.append(QualityIssue.NOT_A_LESION)
     if not issues and (
         skin < MIN_SKIN_FRACTION
         or colours > MAX_COLOURS

@@ -79,11 +79,11 @@ TEXTS: dict[str, str] = {
     "quality.blurry": "it is blurry: hold still and tap the spot to focus",
     "quality.too_dark": "it is too dark: use daylight or a bright lamp",
     "quality.overexposed": "it is overexposed: avoid flash and direct glare",
-    "quality.not_a_lesion": (
-        "it does not look like a close-up of skin: fill the picture with the spot and the "
-        "skin around it"
-    ),
     "quality_outro": "Please take the photo again.",
+    "not_skin": (
+        "This does not look like skin. I can only assess a photo of one mole or skin spot: "
+        "send a close-up of the spot with some skin around it, in focus and in good light."
+    ),
     "risk.low": "Risk: LOW 🟢",
     "risk.moderate": "Risk: MODERATE 🟠",
     "risk.high": "Risk: HIGH 🔴",

@@ -157,14 +157,10 @@ async def test_unusable_bytes_get_the_reason_not_a_prediction(
 @pytest.mark.parametrize(
     ("image", "issue"),
     [
-        (
-            np.random.default_rng(1).integers(0, 256, (300, 300, 3), dtype=np.uint8),
-            QualityIssue.NOT_A_LESION,
-        ),
         (np.full((300, 300, 3), 12, np.uint8), QualityIssue.TOO_DARK),
         (np.full((300, 300, 3), 252, np.uint8), QualityIssue.OVEREXPOSED),
     ],
-    ids=["noise-not-a-lesion", "dark", "overexposed"],
+    ids=["dark", "overexposed"],
 )
 async def test_poor_or_non_lesion_photo_gets_retake_advice(
     start_bot: StartBot, fake_api: FakeBotApi, image: np.ndarray, issue: QualityIssue
@@ -183,3 +179,44 @@ def _issues_of(image: np.ndarray) -> tuple[QualityIssue, ...]:
     from preprocessing import assess_quality
 
     return assess_quality(image).issues
+
+
+def text_page(background: tuple[int, int, int], ink: tuple[int, int, int]) -> np.ndarray:
+    """A screenshot of a text page (what users send by mistake, or to test the bot)."""
+    import cv2
+
+    page = np.empty((900, 700, 3), np.uint8)
+    page[:] = background
+    for line in range(16):
+        cv2.putText(
+            page,
+            "Lorem ipsum dolor sit amet, consectetur",
+            (30, 60 + 50 * line),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.8,
+            ink,
+            2,
+        )
+    return page
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        text_page((255, 255, 255), (20, 20, 20)),
+        text_page((16, 16, 20), (235, 235, 235)),
+        np.random.default_rng(1).integers(0, 256, (300, 300, 3), dtype=np.uint8),
+    ],
+    ids=["white-text-page", "dark-mode-text-page", "noise"],
+)
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_a_picture_that_is_not_skin_is_told_so(
+    start_bot: StartBot, fake_api: FakeBotApi, image: np.ndarray, language: str
+) -> None:
+    await start_bot()
+    fake_api.send_message(USER, photo=encode(image, quality=90), language_code=language)
+    (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
+    answer = call.params["text"]
+    assert answer == f"{text(language, 'not_skin')}\n\n{text(language, 'disclaimer')}"
+    assert text(language, "quality.overexposed") not in answer
+    assert "reply_markup" not in call.params

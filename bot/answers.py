@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from bot.texts import text
 from bot.texts.limitations import translate_limitation
 from model.card import ModelCard
+from model.photo_gate import PhotoKind
 from model.predictor import Prediction
 from preprocessing import InvalidImageReason, QualityIssue
 
+Shares = dict[str, tuple[float, float]]
+"""{"low" | "moderate" | "high": (share of melanomas, share of moles) given that level}."""
 
-def prediction_answer(prediction: Prediction, language: str, card: ModelCard | None = None) -> str:
+
+def prediction_answer(
+    prediction: Prediction,
+    language: str,
+    card: ModelCard | None = None,
+    *,
+    kind: PhotoKind | None = None,
+    close_up_shares: Shares | None = None,
+) -> str:
     """Risk level, meaning, how often the level was given, advice, disclaimer.
 
     No probability is shown. The calibrated probability reflects the training set's
@@ -25,24 +37,32 @@ def prediction_answer(prediction: Prediction, language: str, card: ModelCard | N
         language: Language code of the texts.
         card: The answering model's card; its test figures say what share of melanomas
             and of moles got the same level (left out when the card has none).
+        kind: The photo-type gate's kind. A regular close-up (`close_up`) is told so,
+            quotes the figures measured on regular photos and suggests a dermatoscope.
+        close_up_shares: Those figures (`close_up_shares` of the gate's card).
 
     Returns:
         The answer text, ending with the disclaimer.
     """
     level = prediction.risk_level.value
-    parts = [
-        text(language, f"risk.{level}"),
-        text(language, f"meaning.{level}"),
-    ]
-    shares = level_shares(card) if card is not None else None
+    close_up = kind == PhotoKind.CLOSE_UP
+    parts = [text(language, f"risk.{level}")]
+    if close_up:
+        parts.append(text(language, "close_up_note"))
+    parts.append(text(language, f"meaning.{level}"))
+    shares = close_up_shares if close_up else (level_shares(card) if card is not None else None)
     if shares is not None:
         melanomas, moles = shares[level]
-        parts.append(text(language, "level_share", melanomas=100 * melanomas, moles=100 * moles))
-    parts += [text(language, f"advice.{level}"), text(language, "disclaimer")]
+        key = "level_share_close_up" if close_up else "level_share"
+        parts.append(text(language, key, melanomas=100 * melanomas, moles=100 * moles))
+    parts.append(text(language, f"advice.{level}"))
+    if close_up:
+        parts.append(text(language, "dermatoscope_tip"))
+    parts.append(text(language, "disclaimer"))
     return "\n\n".join(parts)
 
 
-def level_shares(card: ModelCard) -> dict[str, tuple[float, float]] | None:
+def level_shares(card: ModelCard) -> Shares | None:
     """Share of the card's test melanomas and moles that got each risk level.
 
     At the screening threshold about half of harmless moles are flagged; saying so next
@@ -66,12 +86,40 @@ def level_shares(card: ModelCard) -> dict[str, tuple[float, float]] | None:
         values = overall.get(threshold)
         if not isinstance(values, Mapping):
             return None
-        sensitivity, specificity = values.get("sensitivity"), values.get("specificity")
+        figures.append((values.get("sensitivity"), values.get("specificity")))
+    return shares_at_thresholds(figures)
+
+
+def close_up_shares(gate_card: Mapping[str, Any]) -> Shares | None:
+    """The same shares on regular close-ups, from the photo gate's card.
+
+    They were measured on DermNet's melanoma and nevus close-ups that the gate (with
+    their topic held out) let through (`metrics.close_up_classifier.answered`).
+    """
+    metrics = gate_card.get("metrics")
+    figures = metrics.get("close_up_classifier") if isinstance(metrics, Mapping) else None
+    answered = figures.get("answered") if isinstance(figures, Mapping) else None
+    if not isinstance(answered, Mapping):
+        return None
+    return shares_at_thresholds(
+        [
+            (answered.get(f"{name}_sensitivity"), answered.get(f"{name}_specificity"))
+            for name in ("screening", "balanced")
+        ]
+    )
+
+
+def shares_at_thresholds(figures: Iterable[tuple[object, object]]) -> Shares | None:
+    """Per level (melanomas, moles) from (sensitivity, specificity) at both thresholds."""
+    pairs = []
+    for sensitivity, specificity in figures:
         if not isinstance(sensitivity, float | int) or not isinstance(specificity, float | int):
             return None
-        figures.append((float(sensitivity), float(specificity)))
+        pairs.append((float(sensitivity), float(specificity)))
+    if len(pairs) != 2:
+        return None
     # `risk_level` puts "low" below the lower threshold, whichever of the two it is.
-    (low_sens, low_spec), (high_sens, high_spec) = sorted(figures, reverse=True)
+    (low_sens, low_spec), (high_sens, high_spec) = sorted(pairs, reverse=True)
     shares = {
         "low": (1 - low_sens, low_spec),
         "moderate": (low_sens - high_sens, high_spec - low_spec),
@@ -91,6 +139,8 @@ def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:
     issues = tuple(issues)
     if QualityIssue.NOT_A_LESION in issues:
         return with_disclaimer(text(language, "not_skin"), language)
+    if QualityIssue.WIDESPREAD in issues:
+        return with_disclaimer(text(language, "widespread"), language)
     reasons = "\n".join(f"• {text(language, f'quality.{issue.value}')}" for issue in issues)
     return "\n\n".join(
         (

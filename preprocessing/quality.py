@@ -37,6 +37,8 @@ class QualityIssue(enum.StrEnum):
     TOO_DARK = "too_dark"
     OVEREXPOSED = "overexposed"
     NOT_A_LESION = "not_a_lesion"
+    WIDESPREAD = "widespread"
+    """Set by the learned photo-type gate (`model.photo_gate`), never by `assess_quality`."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,12 @@ TEXTS: dict[str, str] = {
     "start": (
         "Hi! I estimate whether a photo of a mole or skin spot looks more like a melanoma "
         "or a harmless mole (nevus). I do not diagnose anything: only a doctor can.\n\n"
+        "Which photos work:\n"
+        "• best: a photo of one mole taken through a dermatoscope (the magnifier with a light "
+        "that dermatologists use; some phone attachments are one);\n"
+        "• also possible: a sharp ordinary close-up of one spot; the estimate is less "
+        "reliable;\n"
+        "• not assessed: rashes, many spots at once, or pictures that are not skin.\n\n"
         "How to take a good photo:\n"
         "• close-up, the spot filling a good part of the picture;\n"
         "• in focus (tap the spot on your screen to focus);\n"
@@ -17,6 +23,9 @@ TEXTS: dict[str, str] = {
         "how often that level went to melanomas and to harmless moles in tests, and what to "
         "do next. Under the answer, the button 'What did the model look at?' shows a "
         "heatmap.\n\n"
+        "Which photos: a dermatoscope photo of one mole works best; an ordinary close-up of "
+        "one spot works too, less reliably. Rashes, many spots at once and pictures that are "
+        "not skin get no risk level.\n\n"
         "Tips: close-up, in focus, good light, spot centred; send as a file for full quality "
         "(JPEG, PNG, WebP or HEIC, up to 20 MB).\n\n"
         "/about: the model and how well it did in tests\n"
@@ -111,6 +120,23 @@ TEXTS: dict[str, str] = {
         "⚠️ This is not a diagnosis. It is a statistical estimate from one photo and can be "
         "wrong. Only a doctor can diagnose skin cancer; see one about any spot that "
         "worries you."
+    ),
+    "widespread": (
+        "This looks like a skin condition over an area (a rash, or many spots at once), not "
+        "a single spot. I only assess single moles and spots, so I give no melanoma risk for "
+        "it. If it worries you, itches, spreads or does not go away, please see a doctor."
+    ),
+    "close_up_note": (
+        "This looks like an ordinary photo, not a dermatoscope image: estimates from ordinary "
+        "photos are less reliable."
+    ),
+    "level_share_close_up": (
+        "How often this level was given: on ordinary close-up photos of melanomas and moles "
+        "(DermNet), it went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless "
+        "moles. This is not the chance that your spot is a melanoma."
+    ),
+    "dermatoscope_tip": (
+        "For a more reliable estimate, send a photo of the spot taken through a dermatoscope."
     ),
     "heatmap_button": "What did the model look at?",
     "heatmap_caption": (

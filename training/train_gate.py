@@ -1,0 +1,200 @@
+"""Train the photo-type gate on the shipped classifier's features.
+
+Usage:
+    python -m training.train_gate --export model/shipped/photo_gate.npz      # the shipped gate
+    python -m training.train_gate --clinical-limit 40 --dermoscopy-train 40 --out runs/tiny
+
+Reads top to bottom: the classifier, the photos of every kind, their features (cached
+in `--out`), whole DermNet topics held out to measure, thresholds from those held-out
+answers, the head refitted on everything, the classifier's own dev sets scored, files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from model.card import file_sha256
+from model.loader import SHIPPED_MODEL_PATH, load_model
+from model.photo_gate import KINDS, PhotoGate, PhotoKind, decision
+from preprocessing.geometry import shrink_to
+from training.gate_data import (
+    TOPICS_TABLE,
+    bcn_samples,
+    clinical_samples,
+    dermoscopy_samples,
+    not_skin_samples,
+    read_topic_table,
+)
+from training.gate_features import FeatureExtractor, extract
+from training.gate_fit import (
+    choose_thresholds,
+    fit_head,
+    held_out_probabilities,
+    refusal_table,
+    topic_table,
+)
+from training.gate_report import close_up_figures
+
+logger = logging.getLogger(__name__)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+GATE_VERSION = "1.0.0"
+PATH_FIELDS = {
+    "classifier",
+    "dermoscopy",
+    "bcn",
+    "clinical",
+    "topics",
+    "split_file",
+    "out",
+    "export",
+}
+
+
+@dataclasses.dataclass
+class GateConfig:
+    """Everything a gate training run depends on (command-line flags of the same names)."""
+
+    classifier: Path = SHIPPED_MODEL_PATH
+    dermoscopy: Path = SHARED / "dermoscopy"
+    bcn: Path = SHARED / "bcn20000"
+    clinical: Path = SHARED / "clinical"
+    topics: Path = TOPICS_TABLE
+    split_file: Path = SHIPPED_MODEL_PATH.parent / "split.csv"
+    out: Path = Path("runs/gate")
+    export: Path | None = None
+    dermoscopy_train: int = 2000
+    dermoscopy_eval: int = 5000
+    bcn_photos: int = 800
+    not_skin_photos: int = 800
+    clinical_limit: int = 0
+    watermark_share: float = 0.5
+    watermark_checks: int = 600
+    folds: int = 5
+    l2: float = 0.05
+    max_spot_refused: float = 0.08
+    seed: int = 0
+
+
+def parse_config(argv: Sequence[str] | None) -> GateConfig:
+    """Flags named like `GateConfig`'s fields (`--dermoscopy-train 40`)."""
+    parser = argparse.ArgumentParser(prog="python -m training.train_gate", description=__doc__)
+    for field in dataclasses.fields(GateConfig):
+        default = getattr(GateConfig, field.name, None)
+        kind = Path if field.name in PATH_FIELDS else type(default)
+        parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=default)
+    return GateConfig(**vars(parser.parse_args(argv)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train, measure and (with `--export`) write the gate; returns the exit code."""
+    config = parse_config(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    started = time.perf_counter()
+    loaded = load_model(config.classifier)
+    extractor = FeatureExtractor(loaded)
+
+    # The photos: a training pool of every kind, and the classifier's dev sets to measure.
+    clinical = clinical_samples(config.clinical, read_topic_table(config.topics))
+    if config.clinical_limit:
+        clinical = clinical[:: max(1, len(clinical) // config.clinical_limit)]
+    dermoscopy = dermoscopy_samples(
+        config.dermoscopy,
+        config.split_file,
+        {
+            "train": config.dermoscopy_train,
+            "val": config.dermoscopy_eval,
+            "test": config.dermoscopy_eval,
+        },
+        config.seed,
+    )
+    bcn = bcn_samples(config.bcn, 2, config.bcn_photos, config.seed) if config.bcn_photos else []
+    made = not_skin_samples(config.not_skin_photos, config.seed, lambda im: shrink_to(im, 384))
+    pool = [s for s in dermoscopy if s.split == "train"] + bcn + clinical + made
+    dev = [s for s in dermoscopy if s.split != "train"]
+    rng = np.random.default_rng(config.seed)
+    marked = list(rng.random(len(pool)) < config.watermark_share)
+    logger.info("Gate photos: %d to train on, %d dermoscopy dev photos", len(pool), len(dev))
+
+    # Features, then topics held out to measure and to choose the thresholds.
+    cache = config.out / "features.npz"
+    _, pool_features = extract(extractor, pool, marked, cache, config.seed)
+    spot_rows = [
+        i for i, s in enumerate(pool) if s.kind == PhotoKind.CLOSE_UP and s.label != "other"
+    ]
+    spots = [pool[i] for i in spot_rows]
+    spot_logits, _ = extract(extractor, spots, [False] * len(spots), cache, config.seed)
+    _, dev_features = extract(extractor, dev, [False] * len(dev), cache, config.seed)
+    checked = dev[: config.watermark_checks]
+    _, dev_marked = extract(extractor, checked, [True] * len(checked), cache, config.seed + 1)
+    held_out = held_out_probabilities(
+        pool_features, pool, folds=config.folds, l2=config.l2, seed=config.seed
+    )
+    refuse_at = choose_thresholds(held_out, pool, max_spot_refused=config.max_spot_refused)
+
+    # The head refitted on every training photo, and the dev sets it never saw.
+    mean, scale, weights, bias = fit_head(
+        pool_features, [s.kind for s in pool], l2=config.l2, seed=config.seed
+    )
+    gate = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at, card={})
+    dev_table = refusal_table(gate.probabilities(dev_features), dev, refuse_at)
+    marked_table = refusal_table(gate.probabilities(dev_marked), checked, refuse_at)
+    held_out_kinds = [decision(row, refuse_at).kind for row in held_out]
+    metrics = {
+        "held_out_topics": refusal_table(held_out, pool, refuse_at),
+        "dermoscopy_dev": dev_table,
+        "dermoscopy_dev_watermarked": marked_table,
+        "close_up_classifier": close_up_figures(
+            spots, spot_logits, [held_out_kinds[i] for i in spot_rows], loaded.card
+        ),
+    }
+    card = {
+        "gate_version": GATE_VERSION,
+        "classifier_file": loaded.path.name,
+        "classifier_version": loaded.card.model_version,
+        "classifier_sha256": file_sha256(loaded.path),
+        "features": {
+            "layer": "pool",
+            "size": int(pool_features.shape[1]),
+            "views": loaded.card.test_time_views,
+        },
+        "training": {
+            "command": "python -m training.train_gate "
+            + " ".join(sys.argv[1:] if argv is None else argv),
+            "config": {k: str(v) for k, v in dataclasses.asdict(config).items()},
+            "photos": {kind.value: sum(s.kind == kind for s in pool) for kind in KINDS},
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+        "metrics": metrics,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    gate = dataclasses.replace(gate, card=card)
+    config.out.mkdir(parents=True, exist_ok=True)
+    (config.out / "gate_metrics.json").write_text(json.dumps(card, indent=2) + "\n")
+    topics = topic_table(held_out, pool, refuse_at)
+    (config.out / "gate_topics.json").write_text(json.dumps(topics, indent=2) + "\n")
+    gate.save(config.export or config.out / "photo_gate.npz")
+    refused = metrics["held_out_topics"]
+    logger.info(
+        "Held-out topics: widespread refused %.1f %%, close-ups refused %.1f %%; dermoscopy dev "
+        "refused %.1f %%; thresholds %s; %.0f s",
+        100 * refused.get(PhotoKind.WIDESPREAD.value, {}).get("refused", 0.0),
+        100 * refused.get(PhotoKind.CLOSE_UP.value, {}).get("refused", 0.0),
+        100 * dev_table.get(PhotoKind.DERMOSCOPY.value, {}).get("refused", 0.0),
+        refuse_at,
+        time.perf_counter() - started,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answers import close_up_shares
 from bot.handlers import commands, fallback, photos
 from bot.inference import InferenceService
 from bot.limits import FloodLimiter, RateLimiter
@@ -21,6 +22,7 @@ from bot.logs import Pseudonymiser, protect_secrets
 from bot.prediction_log import PredictionLog
 from bot.services import SERVICES_KEY, BotServices
 from bot.settings import Settings
+from model.photo_gate import load_served_gate
 from model.predictor import Predictor
 
 logger = logging.getLogger(__name__)
@@ -30,12 +32,18 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 def build_services(settings: Settings, predictor: Predictor) -> BotServices:
-    """Create the worker pool, limits and logs shared by the handlers."""
+    """Create the photo gate, worker pool, limits and logs shared by the handlers.
+
+    Raises:
+        PhotoGateError: When `settings.photo_gate` names an unusable gate file.
+    """
+    gate = load_served_gate(settings.photo_gate) if settings.photo_gate else None
     return BotServices(
         inference=InferenceService(
-            predictor, workers=settings.workers, queue_size=settings.queue_size
+            predictor, workers=settings.workers, queue_size=settings.queue_size, gate=gate
         ),
         card=predictor.card,
+        close_up_shares=close_up_shares(gate.card) if gate is not None else None,
         limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
         pseudonymise=Pseudonymiser.from_secrets(
             settings.pseudonym_key.get_secret_value(), settings.bot_token.get_secret_value()

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from model.heatmap import GradCam
+from model.photo_gate import PhotoKind, ServedGate, needs_model, photo_verdict
 from model.predictor import Prediction, Predictor
 from preprocessing import (
     InvalidImageError,
@@ -44,13 +45,15 @@ class Analysis:
     Attributes:
         invalid: Why the bytes are not a usable image.
         quality: The quality report (always set once the image decoded).
-        prediction: The model's answer, only when the quality gate passed.
+        prediction: The model's answer, only when the quality and photo gates passed.
+        kind: The photo-type gate's kind (None without a gate or when it did not run).
         seconds: Time spent in the worker.
     """
 
     invalid: InvalidImageReason | None = None
     quality: QualityReport | None = None
     prediction: Prediction | None = None
+    kind: PhotoKind | None = None
     seconds: float = 0.0
 
     @property
@@ -62,16 +65,26 @@ class Analysis:
 
 
 class InferenceService:
-    """Runs photos through decode -> quality gate -> model in a bounded pool.
+    """Runs photos through decode -> quality gate -> photo gate -> model, bounded.
 
     Args:
         predictor: The loaded model's predictor (thread-safe).
         workers: Worker threads.
         queue_size: Photos admitted at once, running or waiting.
+        gate: The photo-type gate; without it every photo the quality gate passes is
+            answered.
     """
 
-    def __init__(self, predictor: Predictor, *, workers: int, queue_size: int) -> None:
+    def __init__(
+        self,
+        predictor: Predictor,
+        *,
+        workers: int,
+        queue_size: int,
+        gate: ServedGate | None = None,
+    ) -> None:
         self.predictor = predictor
+        self.gate = gate
         self.queue_size = queue_size
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="melnev-model")
         self._admitted = 0
@@ -126,9 +139,16 @@ class InferenceService:
         except InvalidImageError as error:
             return Analysis(invalid=error.reason, seconds=time.perf_counter() - started)
         report = assess_quality(image)
-        prediction = self.predictor.predict([image])[0] if report.ok else None
+        decision = None
+        if self.gate is not None and needs_model(report):
+            decision = self.gate.decide([image])[0]
+        verdict = photo_verdict(report, decision)
+        prediction = self.predictor.predict([image])[0] if verdict.answered else None
         return Analysis(
-            quality=report, prediction=prediction, seconds=time.perf_counter() - started
+            quality=dataclasses.replace(report, issues=verdict.issues),
+            prediction=prediction,
+            kind=verdict.kind,
+            seconds=time.perf_counter() - started,
         )
 
     def _heatmap_jpeg(self, data: bytes) -> bytes | None:

@@ -82,9 +82,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.app import build_application
     from bot.logs import scrub
+    from model.photo_gate import PhotoGateError
 
     try:
-        serve(build_application(settings, predictor), settings)
+        application = build_application(settings, predictor)
+    except PhotoGateError as error:
+        print(f"melnev bot: {error} (set MELNEV_PHOTO_GATE= to run without it)", file=sys.stderr)
+        return 2
+    try:
+        serve(application, settings)
     except InvalidToken:
         logger.error("Telegram rejected the token")
         print("melnev bot: Telegram rejected the token; check BOT_TOKEN", file=sys.stderr)

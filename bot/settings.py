@@ -16,6 +16,8 @@ import model
 
 SHIPPED_MODEL_PATH = Path(str(model.__file__)).resolve().parent / "shipped" / "melnev.keras"
 """Same as `model.loader.SHIPPED_MODEL_PATH`, without importing TensorFlow to read settings."""
+SHIPPED_GATE_PATH = SHIPPED_MODEL_PATH.with_name("photo_gate.tflite")
+"""Same as `model.photo_gate.SHIPPED_GATE_PATH`."""
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20
 """Files above this size cannot be downloaded through the public Bot API."""
 
@@ -30,6 +32,8 @@ class Settings(BaseSettings):
     Attributes:
         bot_token: Token from @BotFather (`BOT_TOKEN` or `MELNEV_BOT_TOKEN`). Never logged.
         model_path: The `.keras` model (its card must sit next to it).
+        photo_gate: The photo-type gate (`.tflite` with its card); empty to run without
+            one (every photo that passes the quality gate then gets a risk level).
         workers: Threads running decoding, preprocessing and the model.
         queue_size: Photos admitted at once (running + waiting); more get a "busy" answer.
         rate_limit: Photos (and heatmaps) one user may send per `rate_window_s`.
@@ -61,6 +65,7 @@ class Settings(BaseSettings):
         default=SecretStr(""), validation_alias=AliasChoices("BOT_TOKEN", "MELNEV_BOT_TOKEN")
     )
     model_path: Path = SHIPPED_MODEL_PATH
+    photo_gate: Path | None = SHIPPED_GATE_PATH
     workers: int = Field(default=2, ge=1, le=64)
     queue_size: int = Field(default=64, ge=1)
     rate_limit: int = Field(default=5, ge=1)
@@ -83,7 +88,7 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "base_url", "prediction_log", mode="before")
+    @field_validator("webhook_url", "base_url", "prediction_log", "photo_gate", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -24,6 +24,7 @@ DISCLAIMER = (
 def _predict(args: argparse.Namespace) -> int:
     from model.card import ModelCardError
     from model.loader import ModelLoadError, load_model
+    from model.photo_gate import PhotoGateError, load_served_gate, needs_model, photo_verdict
     from model.predictor import Predictor
     from preprocessing import InvalidImageError, assess_quality, decode_image
 
@@ -31,6 +32,11 @@ def _predict(args: argparse.Namespace) -> int:
         predictor = Predictor(load_model(args.model))
     except (ModelLoadError, ModelCardError) as error:
         print(f"melnev: cannot load model: {error}", file=sys.stderr)
+        return 1
+    try:
+        gate = None if args.no_gate else load_served_gate(args.gate)
+    except PhotoGateError as error:
+        print(f"melnev: cannot load the photo gate: {error} (--no-gate skips it)", file=sys.stderr)
         return 1
     results: list[dict[str, object]] = []
     for path in args.images:
@@ -43,7 +49,10 @@ def _predict(args: argparse.Namespace) -> int:
             result["error"] = f"invalid image ({error.reason.value})"
         else:
             report = assess_quality(image)
-            result["quality_issues"] = [issue.value for issue in report.issues]
+            decision = gate.decide([image])[0] if gate and needs_model(report) else None
+            verdict = photo_verdict(report, decision)
+            result["quality_issues"] = [issue.value for issue in verdict.issues]
+            result["photo_kind"] = verdict.kind.value if verdict.kind else None
             result.update(predictor.predict([image])[0].to_dict())
         results.append(result)
     if args.json:
@@ -59,10 +68,11 @@ def _format(result: dict[str, object]) -> str:
     if "error" in result:
         return f"{result['image']}: ERROR {result['error']}"
     issues = result["quality_issues"]
-    warning = f"  quality warnings: {', '.join(issues)}" if issues else ""  # type: ignore[arg-type]
+    warning = f"  no risk level: {', '.join(issues)}" if issues else ""  # type: ignore[arg-type]
+    kind = f", {result['photo_kind']}" if result.get("photo_kind") else ""
     return (
         f"{result['image']}: melanoma probability {result['melanoma_probability']:.3f}, "
-        f"risk {result['risk_level']} (model {result['model_version']}){warning}"
+        f"risk {result['risk_level']} (model {result['model_version']}{kind}){warning}"
     )
 
 
@@ -75,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("images", nargs="+", type=Path, help="image files (JPEG, PNG, ...)")
     predict.add_argument("--model", type=Path, default=None, help="model file (default: shipped)")
     predict.add_argument("--json", action="store_true", help="print JSON instead of text")
+    predict.add_argument("--gate", type=Path, default=None, help="photo gate (default: shipped)")
+    predict.add_argument("--no-gate", action="store_true", help="skip the photo-type gate")
     predict.set_defaults(handler=_predict)
 
     for name, (_, help_text) in DELEGATED.items():

@@ -1,10 +1,12 @@
-"""The photo-type gate: what kind of picture the classifier was given.
+"""The photo-type gate: what kind of picture the bot was given.
 
-A small softmax head on the classifier's own pooled backbone features (averaged over
-the same test-time views as the answer), so it costs one matrix product per photo.
+A softmax head on frozen ImageNet EfficientNet-Lite0 features of the whole photo
+(squashed to 224 px: the context around a spot is what tells a rash from one spot).
 It sorts a photo into one of `PhotoKind`; only dermatoscope images and regular
 close-ups of one spot get a risk level. Trained by `python -m training.train_gate`,
-shipped as `model/shipped/photo_gate.npz` with its card `photo_gate.card.json`.
+served as one LiteRT file `model/shipped/photo_gate.tflite` (pixels in, kind
+probabilities out; no TensorFlow) with its card `photo_gate.card.json`. `PhotoGate`
+is the head alone, as fitted on features.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,8 @@ import numpy as np
 
 from preprocessing.quality import QualityIssue, QualityReport
 
-SHIPPED_GATE_PATH = Path(__file__).resolve().parent / "shipped" / "photo_gate.npz"
+SHIPPED_GATE_PATH = Path(__file__).resolve().parent / "shipped" / "photo_gate.tflite"
+GATE_INPUT_SIZE = 224
 
 
 class PhotoKind(enum.StrEnum):
@@ -73,7 +77,7 @@ class PhotoGate:
         bias: Head biases (4,).
         refuse_at: Probability at or above which a photo is refused as that kind
             (`widespread`, `not_skin`), chosen on topic-held-out predictions.
-        card: The gate's card: version, classifier sha256, data, figures.
+        card: Free-form notes (the served gate's card holds the figures).
     """
 
     mean: np.ndarray
@@ -98,15 +102,6 @@ class PhotoGate:
     def decide(self, features: np.ndarray) -> list[GateDecision]:
         """Decide the kind of each photo from its (N, F) pooled features."""
         return [decision(row, self.refuse_at) for row in self.probabilities(features)]
-
-    def save(self, path: Path | str) -> Path:
-        """Write the gate to `path` (.npz) and its card beside it; return the npz path."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(target, mean=self.mean, scale=self.scale, weights=self.weights, bias=self.bias)
-        card = {**self.card, "refuse_at": self.refuse_at, "kinds": [kind.value for kind in KINDS]}
-        gate_card_path(target).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-        return target
 
 
 def decision(probabilities: np.ndarray, refuse_at: dict[str, float]) -> GateDecision:
@@ -174,41 +169,85 @@ def photo_verdict(report: QualityReport, gate: GateDecision | None) -> PhotoVerd
 
 
 def gate_card_path(gate_path: Path) -> Path:
-    """The card that sits beside a gate file (`photo_gate.npz` -> `photo_gate.card.json`)."""
+    """The card beside a gate file (`photo_gate.tflite` -> `photo_gate.card.json`)."""
     return gate_path.with_name(gate_path.stem + ".card.json")
 
 
-def load_gate(path: Path | str | None = None, *, classifier_sha256: str | None = None) -> PhotoGate:
-    """Load a gate and its card.
+def gate_input(image: np.ndarray) -> np.ndarray:
+    """The whole photo squashed to the gate's square input (RGB uint8, 224 x 224).
+
+    Shared by training and serving. Squashing, not cropping: the edges hold the
+    context (other spots, a whole limb) that tells a rash from one spot.
+    """
+    import cv2
+
+    return np.asarray(
+        cv2.resize(image, (GATE_INPUT_SIZE, GATE_INPUT_SIZE), interpolation=cv2.INTER_AREA)
+    )
+
+
+class ServedGate:
+    """The gate's LiteRT file with its thresholds; one interpreter per calling thread.
 
     Args:
-        path: The `.npz` file; the shipped gate when None.
-        classifier_sha256: When given, the gate must have been trained on the features of
-            this classifier file (a gate is only valid for the backbone it was fitted on).
+        path: The `.tflite` file (uint8 pixels in, kind probabilities out).
+        card: Its card (`refuse_at`, version, figures).
+        threads: Threads per interpreter.
+    """
+
+    def __init__(self, path: Path, card: dict[str, Any], *, threads: int = 1) -> None:
+        self.path = path
+        self.card = card
+        self.refuse_at = {str(k): float(v) for k, v in card["refuse_at"].items()}
+        self.threads = threads
+        self._local = threading.local()
+        self.probabilities(np.zeros((1, GATE_INPUT_SIZE, GATE_INPUT_SIZE, 3), np.uint8))
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """(N, 224, 224, 3) uint8 gate inputs -> (N, 4) kind probabilities."""
+        interpreter = getattr(self._local, "interpreter", None)
+        if interpreter is None:
+            from ai_edge_litert.interpreter import Interpreter
+
+            interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
+            self._local.interpreter, self._local.batch = interpreter, -1
+        (details,) = interpreter.get_input_details()
+        if len(inputs) != self._local.batch:
+            interpreter.resize_tensor_input(details["index"], list(inputs.shape))
+            interpreter.allocate_tensors()
+            self._local.batch = len(inputs)
+        interpreter.set_tensor(details["index"], np.ascontiguousarray(inputs, np.uint8))
+        interpreter.invoke()
+        (output,) = interpreter.get_output_details()
+        return np.array(interpreter.get_tensor(output["index"]), np.float64)
+
+    def decide(self, photos: list[np.ndarray]) -> list[GateDecision]:
+        """Decide the kind of each decoded RGB photo (any size)."""
+        if not photos:
+            return []
+        inputs = np.stack([gate_input(photo) for photo in photos])
+        return [decision(row, self.refuse_at) for row in self.probabilities(inputs)]
+
+
+def load_served_gate(path: Path | str | None = None, *, threads: int = 1) -> ServedGate:
+    """Load the gate's LiteRT file and card, checking the file against the card's sha256.
+
+    Args:
+        path: The `.tflite` file; the shipped gate when None.
+        threads: Threads per interpreter.
 
     Raises:
-        PhotoGateError: Missing or unreadable files, or a gate made for another classifier.
+        PhotoGateError: Missing, unreadable or altered files.
     """
+    from model.card import file_sha256
+
     gate_path = Path(path) if path is not None else SHIPPED_GATE_PATH
     try:
-        arrays = np.load(gate_path)
         card = json.loads(gate_card_path(gate_path).read_text(encoding="utf-8"))
-        gate = PhotoGate(
-            mean=np.asarray(arrays["mean"], np.float64),
-            scale=np.asarray(arrays["scale"], np.float64),
-            weights=np.asarray(arrays["weights"], np.float64),
-            bias=np.asarray(arrays["bias"], np.float64),
-            refuse_at={str(k): float(v) for k, v in card["refuse_at"].items()},
-            card=card,
-        )
-    except (OSError, KeyError, ValueError) as error:
+        if card.get("gate_sha256") != file_sha256(gate_path):
+            raise PhotoGateError(f"{gate_path.name} does not match its card's sha256.")
+        return ServedGate(gate_path, card, threads=threads)
+    except (OSError, KeyError, ValueError, RuntimeError) as error:
+        if isinstance(error, PhotoGateError):
+            raise
         raise PhotoGateError(f"Cannot read the photo gate {gate_path}: {error}") from error
-    if gate.weights.shape != (gate.mean.shape[0], len(KINDS)):
-        raise PhotoGateError(f"Photo gate weights have shape {gate.weights.shape}.")
-    expected = card.get("classifier_sha256")
-    if classifier_sha256 is not None and expected != classifier_sha256:
-        raise PhotoGateError(
-            "The photo gate was trained on another classifier's features "
-            f"(sha256 {str(expected)[:12]}..., classifier {classifier_sha256[:12]}...)."
-        )
-    return gate

@@ -41,13 +41,15 @@ def held_out_probabilities(
     folds: int,
     l2: float,
     seed: int,
+    by_photo: bool = False,
 ) -> np.ndarray:
     """Kind probabilities of every sample from a head that never saw its group.
 
     DermNet photos are grouped by topic, dermoscopy by lesion, so a topic is always
-    scored by a head trained on the other topics.
+    scored by a head trained on the other topics. `by_photo` holds out single photos
+    instead: what a topic seen in training is worth (flattered by near-duplicates).
     """
-    groups = np.array([sample.group for sample in samples])
+    groups = np.array([f"{i}" if by_photo else sample.group for i, sample in enumerate(samples)])
     kinds = [sample.kind for sample in samples]
     probabilities = np.zeros((len(samples), len(KINDS)))
     splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
@@ -63,22 +65,29 @@ def held_out_probabilities(
 def choose_thresholds(
     probabilities: np.ndarray, samples: Sequence[GateSample], *, max_spot_refused: float
 ) -> dict[str, float]:
-    """The lowest refusal thresholds that refuse at most `max_spot_refused` of single spots.
+    """The lowest refusal thresholds that keep the single spots the bot is for.
 
-    Single spots are the answered kinds (dermatoscope images and close-ups); the
-    widespread threshold is chosen first, then the not-skin one on what it leaves.
+    The widespread threshold is the lowest that refuses at most `max_spot_refused` of
+    the melanoma and nevus close-ups and at most a tenth of that of the dermatoscope
+    images; the not-skin threshold, on what that leaves, refuses at most a tenth of
+    either.
     """
-    answered = np.array([s.kind in (PhotoKind.DERMOSCOPY, PhotoKind.CLOSE_UP) for s in samples])
-    widespread = probabilities[answered, KINDS.index(PhotoKind.WIDESPREAD)]
-    not_skin = probabilities[answered, KINDS.index(PhotoKind.NOT_SKIN)]
-    grid = np.linspace(0.05, 0.95, 91)
-    chosen_w = next(
-        (t for t in grid if (widespread >= t).mean() <= 0.9 * max_spot_refused), grid[-1]
+    column = {kind: KINDS.index(kind) for kind in KINDS}
+    spots = np.array(
+        [s.kind == PhotoKind.CLOSE_UP and s.label in ("melanoma", "nevus") for s in samples]
     )
-    left = widespread < chosen_w
-    chosen_n = next(
-        (t for t in grid if (not_skin[left] >= t).mean() <= 0.1 * max_spot_refused), grid[-1]
-    )
+    dermoscopy = np.array([s.kind == PhotoKind.DERMOSCOPY for s in samples])
+    limits = [(spots, max_spot_refused), (dermoscopy, 0.1 * max_spot_refused)]
+    limits = [(rows, limit) for rows, limit in limits if rows.any()]
+    grid = np.round(np.linspace(0.05, 0.99, 95), 3)
+
+    def keeps(scores: np.ndarray, threshold: float, scale: float) -> bool:
+        return all((scores[rows] >= threshold).mean() <= scale * limit for rows, limit in limits)
+
+    widespread = probabilities[:, column[PhotoKind.WIDESPREAD]]
+    chosen_w = next((t for t in grid if keeps(widespread, t, 1.0)), grid[-1])
+    not_skin = np.where(widespread < chosen_w, probabilities[:, column[PhotoKind.NOT_SKIN]], 0.0)
+    chosen_n = next((t for t in grid if keeps(not_skin, t, 0.1)), grid[-1])
     return {PhotoKind.WIDESPREAD.value: float(chosen_w), PhotoKind.NOT_SKIN.value: float(chosen_n)}
 
 

@@ -58,7 +58,7 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     if image.dtype == bool:
         image = image.astype(np.uint8) * 255
     if image.dtype != np.uint8:
-        image = np.nan_to_num(image.astype(np.float64))
+        image = np.nan_to_num(image.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
         image = (255 * (image - image.min()) / max(float(np.ptp(image)), 1e-9)).astype(np.uint8)
     if image.ndim == 2:
         image = np.stack([image] * 3, axis=-1)

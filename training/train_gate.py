@@ -1,12 +1,13 @@
 """Train the photo-type gate on the shipped classifier's features.
 
 Usage:
-    python -m training.train_gate --export model/shipped/photo_gate.npz      # the shipped gate
+    python -m training.train_gate --export model/shipped/photo_gate.tflite   # the shipped gate
     python -m training.train_gate --clinical-limit 40 --dermoscopy-train 40 --out runs/tiny
 
-Reads top to bottom: the classifier, the photos of every kind, their features (cached
-in `--out`), whole DermNet topics held out to measure, thresholds from those held-out
-answers, the head refitted on everything, the classifier's own dev sets scored, files.
+Reads top to bottom: the backbone, the photos of every kind, their features (cached in
+`--out`), whole DermNet topics held out to measure, thresholds from those held-out
+answers, the head refitted on everything, the classifier's dev sets scored, the
+classifier's figures on close-ups, one LiteRT file and its card.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ import numpy as np
 
 from model.card import file_sha256
 from model.loader import SHIPPED_MODEL_PATH, load_model
-from model.photo_gate import KINDS, PhotoGate, PhotoKind, decision
+from model.photo_gate import GATE_INPUT_SIZE, KINDS, PhotoGate, PhotoKind, decision, gate_card_path
+from model.predictor import Predictor
 from preprocessing.geometry import shrink_to
+from training.gate_backbone import convert_gate, gate_backbone, gate_model
 from training.gate_data import (
     TOPICS_TABLE,
+    GateSample,
     bcn_samples,
     clinical_samples,
     dermoscopy_samples,
@@ -80,8 +84,8 @@ class GateConfig:
     watermark_share: float = 0.5
     watermark_checks: int = 600
     folds: int = 5
-    l2: float = 0.05
-    max_spot_refused: float = 0.08
+    l2: float = 0.0005
+    max_spot_refused: float = 0.10
     seed: int = 0
 
 
@@ -95,78 +99,85 @@ def parse_config(argv: Sequence[str] | None) -> GateConfig:
     return GateConfig(**vars(parser.parse_args(argv)))
 
 
+def gather_photos(config: GateConfig) -> tuple[list[GateSample], list[bool], list[GateSample]]:
+    """The training pool of every kind, which of them get a drawn watermark, the dev sets."""
+    clinical = clinical_samples(config.clinical, read_topic_table(config.topics))
+    if config.clinical_limit:
+        clinical = clinical[:: max(1, len(clinical) // config.clinical_limit)]
+    per_split = {
+        "train": config.dermoscopy_train,
+        "val": config.dermoscopy_eval,
+        "test": config.dermoscopy_eval,
+    }
+    dermoscopy = dermoscopy_samples(config.dermoscopy, config.split_file, per_split, config.seed)
+    bcn = bcn_samples(config.bcn, 2, config.bcn_photos, config.seed) if config.bcn_photos else []
+    made = not_skin_samples(config.not_skin_photos, config.seed, lambda im: shrink_to(im, 384))
+    pool = [s for s in dermoscopy if s.split == "train"] + bcn + clinical + made
+    rng = np.random.default_rng(config.seed)
+    marked = [bool(flag) for flag in rng.random(len(pool)) < config.watermark_share]
+    return pool, marked, [s for s in dermoscopy if s.split != "train"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Train, measure and (with `--export`) write the gate; returns the exit code."""
     config = parse_config(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.perf_counter()
-    loaded = load_model(config.classifier)
-    extractor = FeatureExtractor(loaded)
+    predictor = Predictor(load_model(config.classifier))
+    backbone = gate_backbone()
+    extractor = FeatureExtractor(backbone)
 
-    # The photos: a training pool of every kind, and the classifier's dev sets to measure.
-    clinical = clinical_samples(config.clinical, read_topic_table(config.topics))
-    if config.clinical_limit:
-        clinical = clinical[:: max(1, len(clinical) // config.clinical_limit)]
-    dermoscopy = dermoscopy_samples(
-        config.dermoscopy,
-        config.split_file,
-        {
-            "train": config.dermoscopy_train,
-            "val": config.dermoscopy_eval,
-            "test": config.dermoscopy_eval,
-        },
-        config.seed,
-    )
-    bcn = bcn_samples(config.bcn, 2, config.bcn_photos, config.seed) if config.bcn_photos else []
-    made = not_skin_samples(config.not_skin_photos, config.seed, lambda im: shrink_to(im, 384))
-    pool = [s for s in dermoscopy if s.split == "train"] + bcn + clinical + made
-    dev = [s for s in dermoscopy if s.split != "train"]
-    rng = np.random.default_rng(config.seed)
-    marked = list(rng.random(len(pool)) < config.watermark_share)
+    pool, marked, dev = gather_photos(config)
     logger.info("Gate photos: %d to train on, %d dermoscopy dev photos", len(pool), len(dev))
 
     # Features, then topics held out to measure and to choose the thresholds.
     cache = config.out / "features.npz"
-    _, pool_features = extract(extractor, pool, marked, cache, config.seed)
-    spot_rows = [
-        i for i, s in enumerate(pool) if s.kind == PhotoKind.CLOSE_UP and s.label != "other"
-    ]
-    spots = [pool[i] for i in spot_rows]
-    spot_logits, _ = extract(extractor, spots, [False] * len(spots), cache, config.seed)
-    _, dev_features = extract(extractor, dev, [False] * len(dev), cache, config.seed)
+    features = extract(extractor, pool, marked, cache, config.seed)
+    dev_features = extract(extractor, dev, [False] * len(dev), cache, config.seed)
     checked = dev[: config.watermark_checks]
-    _, dev_marked = extract(extractor, checked, [True] * len(checked), cache, config.seed + 1)
-    held_out = held_out_probabilities(
-        pool_features, pool, folds=config.folds, l2=config.l2, seed=config.seed
-    )
+    dev_marked = extract(extractor, checked, [True] * len(checked), cache, config.seed + 1)
+    fit = {"folds": config.folds, "l2": config.l2, "seed": config.seed}
+    held_out = held_out_probabilities(features, pool, **fit)  # type: ignore[arg-type]
+    held_out_photos = held_out_probabilities(features, pool, by_photo=True, **fit)  # type: ignore[arg-type]
     refuse_at = choose_thresholds(held_out, pool, max_spot_refused=config.max_spot_refused)
 
     # The head refitted on every training photo, and the dev sets it never saw.
     mean, scale, weights, bias = fit_head(
-        pool_features, [s.kind for s in pool], l2=config.l2, seed=config.seed
+        features, [s.kind for s in pool], l2=config.l2, seed=config.seed
     )
-    gate = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at, card={})
-    dev_table = refusal_table(gate.probabilities(dev_features), dev, refuse_at)
-    marked_table = refusal_table(gate.probabilities(dev_marked), checked, refuse_at)
+    head = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at, card={})
+    dev_table = refusal_table(head.probabilities(dev_features), dev, refuse_at)
     held_out_kinds = [decision(row, refuse_at).kind for row in held_out]
+    spot_rows = [
+        i for i, s in enumerate(pool) if s.kind == PhotoKind.CLOSE_UP and s.label != "other"
+    ]
+    spots = [pool[i] for i in spot_rows]
+    spot_logits = predictor.logits(np.stack([predictor.preprocess(s.load()) for s in spots]))
     metrics = {
         "held_out_topics": refusal_table(held_out, pool, refuse_at),
+        "held_out_photos": refusal_table(held_out_photos, pool, refuse_at),
         "dermoscopy_dev": dev_table,
-        "dermoscopy_dev_watermarked": marked_table,
+        "dermoscopy_dev_watermarked": refusal_table(
+            head.probabilities(dev_marked), checked, refuse_at
+        ),
         "close_up_classifier": close_up_figures(
-            spots, spot_logits, [held_out_kinds[i] for i in spot_rows], loaded.card
+            spots, spot_logits, [held_out_kinds[i] for i in spot_rows], predictor.card
         ),
     }
+
+    # One LiteRT file: pixels in, kind probabilities out.
+    gate_path = config.export or config.out / "photo_gate.tflite"
+    gate_path.parent.mkdir(parents=True, exist_ok=True)
+    gate_path.write_bytes(convert_gate(gate_model(backbone, head)))
     card = {
         "gate_version": GATE_VERSION,
-        "classifier_file": loaded.path.name,
-        "classifier_version": loaded.card.model_version,
-        "classifier_sha256": file_sha256(loaded.path),
-        "features": {
-            "layer": "pool",
-            "size": int(pool_features.shape[1]),
-            "views": loaded.card.test_time_views,
-        },
+        "gate_file": gate_path.name,
+        "gate_sha256": file_sha256(gate_path),
+        "input": {"size": GATE_INPUT_SIZE, "framing": "whole photo, squashed"},
+        "backbone": "EfficientNet-Lite0, ImageNet weights (model/backbones/), frozen",
+        "refuse_at": refuse_at,
+        "kinds": [kind.value for kind in KINDS],
+        "classifier_figures_from": predictor.card.model_version,
         "training": {
             "command": "python -m training.train_gate "
             + " ".join(sys.argv[1:] if argv is None else argv),
@@ -177,12 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "metrics": metrics,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    gate = dataclasses.replace(gate, card=card)
+    gate_card_path(gate_path).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     config.out.mkdir(parents=True, exist_ok=True)
-    (config.out / "gate_metrics.json").write_text(json.dumps(card, indent=2) + "\n")
     topics = topic_table(held_out, pool, refuse_at)
     (config.out / "gate_topics.json").write_text(json.dumps(topics, indent=2) + "\n")
-    gate.save(config.export or config.out / "photo_gate.npz")
     refused = metrics["held_out_topics"]
     logger.info(
         "Held-out topics: widespread refused %.1f %%, close-ups refused %.1f %%; dermoscopy dev "

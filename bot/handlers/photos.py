@@ -116,7 +116,13 @@ async def _photo_reply(
             text(lang, "heatmap_button"), callback_data=f"{HEATMAP_CALLBACK_PREFIX}{key}"
         )
         markup = InlineKeyboardMarkup([[button]])
-    answer = prediction_answer(analysis.prediction, lang, shared.card)
+    answer = prediction_answer(
+        analysis.prediction,
+        lang,
+        shared.card,
+        kind=analysis.kind,
+        close_up_shares=shared.close_up_shares,
+    )
     return PhotoReply(answer, markup, analysis)
 
 
@@ -194,6 +200,7 @@ async def _record(shared: BotServices, tag: str, analysis: Analysis, latency_s: 
     fields: dict[str, object] = {
         "user": tag,
         "outcome": analysis.outcome,
+        "photo_kind": analysis.kind.value if analysis.kind else None,
         "model_version": shared.card.model_version,
         "probability": round(prediction.melanoma_probability, 4) if prediction else None,
         "risk_level": prediction.risk_level.value if prediction else None,

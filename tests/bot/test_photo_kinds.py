@@ -1,0 +1,133 @@
+"""The bot's answer for each kind of photo, with the shipped model and photo gate.
+
+Real DermNet and dermoscopy photos from `../shared` (skipped without it) go through
+the real bot and the fake Bot API; each answer must be the one its kind calls for.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.texts import text
+from model.loader import default_model_path
+from model.photo_gate import SHIPPED_GATE_PATH, PhotoKind, load_served_gate, photo_verdict
+from preprocessing import assess_quality, decode_image
+from tests.bot.conftest import StartBot, encode
+from tests.bot.fake_api import FakeBotApi
+from tests.bot.test_photos import text_page
+from tests.conftest import SHARED_DATA
+
+CLINICAL = SHARED_DATA.parent / "clinical"
+pytestmark = pytest.mark.skipif(
+    not (CLINICAL / "labels.csv").is_file() or not SHIPPED_GATE_PATH.is_file(),
+    reason="needs ../shared/data/clinical and the shipped photo gate",
+)
+USER = 8008
+
+
+@pytest.fixture(scope="module")
+def predictor() -> Any:
+    """Overrides the tiny test model: a `Predictor` on the shipped model."""
+    from model.loader import load_model
+    from model.predictor import Predictor
+
+    return Predictor(load_model())
+
+
+def topic_photos(topic: str, count: int) -> list[bytes]:
+    """The first `count` DermNet photos of `topic`, as JPEG bytes."""
+    with (CLINICAL / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["topic"] == topic]
+    return [(CLINICAL / row["image"]).read_bytes() for row in rows[:count]]
+
+
+def expected_kind(data: bytes) -> tuple[PhotoKind | None, bool]:
+    """What the shipped gates decide for these bytes: (kind, answered)."""
+    image = decode_image(data)
+    verdict = photo_verdict(assess_quality(image), load_served_gate().decide([image])[0])
+    return verdict.kind, verdict.answered
+
+
+async def answers_to(start_bot: StartBot, fake_api: FakeBotApi, photos: list[bytes]) -> list[str]:
+    await start_bot(model_path=default_model_path(), photo_gate=SHIPPED_GATE_PATH)
+    for index, photo in enumerate(photos):
+        fake_api.send_message(USER + index, photo=photo)
+    return [
+        (await fake_api.wait_for("sendMessage", chat_id=USER + index, timeout=120))[0].params[
+            "text"
+        ]
+        for index in range(len(photos))
+    ]
+
+
+async def test_rash_photos_get_no_risk_level(start_bot: StartBot, fake_api: FakeBotApi) -> None:
+    photos = topic_photos("Eczema Hand", 4) + topic_photos("Psoriasis", 4)
+    answers = await answers_to(start_bot, fake_api, photos)
+    widespread = f"{text('en', 'widespread')}\n\n{text('en', 'disclaimer')}"
+    for photo, answer in zip(photos, answers, strict=True):
+        kind, answered = expected_kind(photo)
+        assert (answer == widespread) == (kind == PhotoKind.WIDESPREAD)
+        assert answer.startswith("Risk:") == answered
+    assert sum(answer == widespread for answer in answers) >= 6
+
+
+async def test_close_ups_of_one_spot_get_a_risk_answer_that_says_so(
+    start_bot: StartBot, fake_api: FakeBotApi
+) -> None:
+    photos = topic_photos("Melanoma in situ", 4) + topic_photos("Blue nevus", 4)
+    answers = await answers_to(start_bot, fake_api, photos)
+    close_ups = 0
+    for photo, answer in zip(photos, answers, strict=True):
+        kind, answered = expected_kind(photo)
+        assert answer.startswith("Risk:") == answered
+        if kind == PhotoKind.CLOSE_UP and answered:
+            close_ups += 1
+            assert text("en", "close_up_note") in answer
+            assert text("en", "dermatoscope_tip") in answer
+            assert "ordinary close-up photos of melanomas and moles (DermNet)" in answer
+        assert answer.rstrip().endswith(text("en", "disclaimer"))
+    assert close_ups >= 5
+
+
+async def test_dermatoscope_photos_and_pictures_that_are_not_skin(
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg_bytes: list[bytes]
+) -> None:
+    page = encode(text_page((255, 255, 255), (20, 20, 20)))
+    noise = encode(np.random.default_rng(3).integers(0, 256, (400, 400, 3), dtype=np.uint8))
+    photos = [*lesion_jpeg_bytes[:6], page, noise]
+    answers = await answers_to(start_bot, fake_api, photos)
+    for photo, answer in zip(photos[:6], answers[:6], strict=True):
+        kind, answered = expected_kind(photo)
+        assert answer.startswith("Risk:") == answered
+        assert text("en", "close_up_note") not in answer or kind == PhotoKind.CLOSE_UP
+    assert sum(answer.startswith("Risk:") for answer in answers[:6]) >= 5
+    not_skin = f"{text('en', 'not_skin')}\n\n{text('en', 'disclaimer')}"
+    assert answers[6:] == [not_skin, not_skin]
+
+
+def test_melnev_predict_json_reports_the_kind(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    rash = tmp_path / "rash.jpg"
+    rash.write_bytes(topic_photos("Eczema Hand", 1)[0])
+    page = tmp_path / "page.png"
+    page.write_bytes(encode(text_page((255, 255, 255), (20, 20, 20)), "PNG"))
+    done = subprocess.run(
+        [sys.executable, "-m", "model.cli", "predict", "--json", str(rash), str(page)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    results = {Path(str(r["image"])).name: r for r in json.loads(done.stdout)}
+    kind, answered = expected_kind(rash.read_bytes())
+    assert results["rash.jpg"]["photo_kind"] == (kind.value if kind else None)
+    assert ("widespread" in results["rash.jpg"]["quality_issues"]) == (not answered)
+    assert results["page.png"]["quality_issues"] == ["not_a_lesion"]

@@ -93,7 +93,9 @@ DELEGATED = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melnev` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and arguments[0] not in ("-h", "--help"):  # sub-commands import Keras anyway
+    # Training and evaluation import Keras anyway; `predict` and `bot` serve from LiteRT
+    # and load Keras (quietly too, `model.loader`) only for a model without a LiteRT file.
+    if arguments and arguments[0] in ("train", "evaluate"):
         from model.quiet_start import start_backend_quietly
 
         start_backend_quietly()

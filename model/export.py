@@ -161,7 +161,7 @@ def add_served_file(path: Path | str, *, precision: str = "float16") -> ModelCar
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description=add_served_file.__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Write the serving file of an exported model.")
     parser.add_argument("model", type=Path, help="the .keras file")
     parser.add_argument("--precision", choices=("float32", "float16"), default="float16")
     arguments = parser.parse_args()

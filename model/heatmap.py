@@ -197,6 +197,6 @@ class LazyHeatmap:
                         self._built = ServedCam(served, views=views)
                     else:
                         self._built = GradCam(self._loaded.model, views=views)
-                except ValueError:  # no such layer: no heatmaps
+                except (ValueError, RuntimeError):  # no such layer, or no Keras: no heatmaps
                     self._failed = True
             return self._built

@@ -83,8 +83,15 @@ def _load_keras(model_path: Path, card: ModelCard) -> keras.Model:
         raise ModelCardError(f"{model_path.name} changed on disk since its card was read.")
     from model.quiet_start import start_backend_quietly
 
-    start_backend_quietly()
-    import keras
+    try:
+        start_backend_quietly()
+        import keras
+    except ImportError as error:  # a serving-only install (`pip install .`, the Docker image)
+        raise ModelLoadError(
+            f"{model_path.name} needs Keras here (its card names no LiteRT file, or a Keras "
+            f"path was asked for), and Keras is not installed: {error}. Install "
+            "'melnev[train]', or write its LiteRT file with `python -m model.export`."
+        ) from error
 
     try:
         model = keras.saving.load_model(model_path, compile=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -68,6 +69,9 @@ def risk_level(probability: float, thresholds: Thresholds) -> RiskLevel:
 RUNTIMES = ("auto", "litert", "keras")
 """auto: the card's LiteRT file when it has one, else Keras."""
 
+RUNTIME_ENV = "MELNEV_RUNTIME"
+"""Environment variable: the default `runtime` of a `Predictor` (one of `RUNTIMES`)."""
+
 
 class Predictor:
     """Batched inference with a loaded model and its card.
@@ -83,15 +87,18 @@ class Predictor:
         loaded: The model and its card.
         max_batch_size: Most views per forward pass.
         runtime: One of `RUNTIMES`; "keras" serves the Keras model even when a
-            LiteRT file exists (evaluation of the trained model itself).
+            LiteRT file exists (evaluation of the trained model itself). None:
+            `MELNEV_RUNTIME`, else "auto".
 
     Raises:
         ValueError: For a bad `max_batch_size` or `runtime`, or "litert" without a file.
     """
 
     def __init__(
-        self, loaded: LoadedModel, *, max_batch_size: int = 32, runtime: str = "auto"
+        self, loaded: LoadedModel, *, max_batch_size: int = 32, runtime: str | None = None
     ) -> None:
+        if runtime is None:
+            runtime = os.environ.get(RUNTIME_ENV) or "auto"
         if max_batch_size < 1:
             raise ValueError(f"`max_batch_size` must be >= 1. Received: {max_batch_size}")
         if runtime not in RUNTIMES:

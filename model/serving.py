@@ -35,13 +35,21 @@ def default_threads() -> int:
     return int(text)
 
 
+_quiet = threading.Lock()  # one thread at a time redirects file descriptor 2
+
+
 class _Runner:
     """One interpreter with its tensor indices and current batch size."""
 
     def __init__(self, path: Path, threads: int) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        self.interpreter: Any = Interpreter(model_path=str(path), num_threads=threads)
+        from model.quiet_start import native_stderr_filtered
+
+        # Without the "Created TensorFlow Lite XNNPACK delegate" notice on stderr.
+        with _quiet, native_stderr_filtered():
+            self.interpreter: Any = Interpreter(model_path=str(path), num_threads=threads)
+            self.interpreter.allocate_tensors()
         (details,) = self.interpreter.get_input_details()
         self.input_index = details["index"]
         # Told apart by rank, not name (a frozen graph's outputs are output_0, output_1):

@@ -23,7 +23,6 @@ HARMLESS_NOTICES = (
     "oneDNN custom operations are on",
     "Could not find cuda drivers on your machine",
     "failed call to cuInit",
-    "Created TensorFlow Lite XNNPACK delegate for CPU.",
 )
 
 

@@ -172,6 +172,11 @@ class LazyHeatmap:
     The served file's map when it has one (no TensorFlow ever), else Grad-CAM on the
     Keras model, which is then loaded (seconds, and the memory of TensorFlow) on the
     first request and kept.
+
+    Args:
+        loaded: The model that answers.
+        runtime: The answering `Predictor.runtime`: "litert" explains the served file
+            with its own map; "keras" explains the Keras model with Grad-CAM.
     """
 
     def __init__(self, loaded: LoadedModel, *, runtime: str = "litert") -> None:

@@ -2,8 +2,10 @@
 
 The bot runs as its own process (`python -m model.cli bot`, exactly what users run),
 pointed at the fake Bot API server of the test suite through `MELNEV_BASE_URL`.
-Reported: answer time per user (p50, p95, max), `/help` latency while the burst is
-being worked on, and the bot process's memory (RSS after start-up and peak).
+Reported: start-up time (process start to its first `getUpdates`), answer time per
+user (p50, p95, max), `/help` latency while the burst is being worked on, the bot
+process's memory (RSS idle after start-up, and peak), and the same after one heatmap
+request (its latency, and the RSS it leaves: the served map needs no TensorFlow).
 
 Usage:
     .venv/bin/python benchmarks/bot_burst.py                      # shipped model, phone photos
@@ -36,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.bot.fake_api import FakeBotApi  # noqa: E402
+from tests.bot.test_heatmap_and_limits import _bot_message  # noqa: E402
 
 TOKEN = "100000:benchmark-token"
 
@@ -128,12 +131,23 @@ async def _round(api: FakeBotApi, photos: list[bytes], first_user: int) -> dict[
     return {"answer_times": answer_times, "help_latencies": help_latencies[:-1] or help_latencies}
 
 
+async def _heatmap(api: FakeBotApi, photo: bytes, user: int) -> float:
+    """Send one photo, press its heatmap button, and return the seconds to the heatmap."""
+    api.send_message(user, photo=photo)
+    (call,) = await api.wait_for("sendMessage", chat_id=user, timeout=60)
+    data = call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    asked = time.monotonic()
+    api.press_button(user, _bot_message(api, call.params, reply_to=True), data)
+    (sent,) = await api.wait_for("sendPhoto", chat_id=user, timeout=120)
+    return sent.at - asked
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
+async def run(args: argparse.Namespace, runtime: str) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="melnev-bench-"))
     model_path = _model(args.model, workdir)
     photos = _photos(args.users, args.photos, args.data)
@@ -146,17 +160,24 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "MELNEV_WORKERS": str(args.workers),
         "MELNEV_LOG_LEVEL": "WARNING",
         "MELNEV_RATE_LIMIT": "1000",
+        "MELNEV_RUNTIME": runtime,
     }
+    started = time.monotonic()
     bot = subprocess.Popen([sys.executable, "-m", "model.cli", "bot"], env=env, cwd=workdir)
     sampler = RssSampler(bot.pid)
     sampler.start()
     try:
+        (first_poll,) = await api.wait_for("getUpdates", count=1, timeout=180)
         await api.wait_for("setMyCommands", count=2, timeout=180)
         await asyncio.sleep(1.0)
         idle_rss = psutil.Process(bot.pid).memory_info().rss
         rounds = [
             await _round(api, photos, 1_000_000 * (index + 1)) for index in range(args.rounds)
         ]
+        burst_peak = sampler.peak
+        heatmap_s = await _heatmap(api, photos[0], 9_000_000)
+        await asyncio.sleep(1.0)
+        heatmap_rss = psutil.Process(bot.pid).memory_info().rss
     finally:
         stop_started = time.monotonic()
         bot.send_signal(signal.SIGTERM)
@@ -166,6 +187,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     answers = [t for result in rounds for t in result["answer_times"]]  # type: ignore[attr-defined]
     helps = [t for result in rounds for t in result["help_latencies"]]  # type: ignore[attr-defined]
     return {
+        "runtime": runtime,
         "users": args.users,
         "rounds": args.rounds,
         "workers": args.workers,
@@ -177,8 +199,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "help_during_burst_median_ms": 1000 * statistics.median(helps),
         "help_during_burst_max_ms": 1000 * max(helps),
         "help_samples": len(helps),
+        "startup_to_first_getupdates_s": first_poll.at - started,
         "rss_idle_mb": idle_rss / 2**20,
-        "rss_peak_mb": sampler.peak / 2**20,
+        "rss_peak_mb": burst_peak / 2**20,
+        "heatmap_s": heatmap_s,
+        "rss_after_heatmap_mb": heatmap_rss / 2**20,
+        "rss_peak_with_heatmap_mb": sampler.peak / 2**20,
         "shutdown_s": time.monotonic() - stop_started,
         "exit_code": code,
         "cpu_count": os.cpu_count(),
@@ -198,11 +224,20 @@ def main() -> None:
         help="1280 px synthetic phone photos, or the shared 256 px dataset",
     )
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "dermoscopy")
+    parser.add_argument(
+        "--runtimes",
+        nargs="+",
+        choices=("litert", "keras"),
+        default=["litert", "keras"],
+        help="serve with each in turn (MELNEV_RUNTIME); keras: the TensorFlow path as before",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
-    results = asyncio.run(run(args))
-    for name, value in results.items():
-        print(f"{name:32s} {value:.3f}" if isinstance(value, float) else f"{name:32s} {value}")
+    results = [asyncio.run(run(args, runtime)) for runtime in args.runtimes]
+    for name in results[0]:
+        values = [result[name] for result in results]
+        cells = [f"{v:>14.3f}" if isinstance(v, float) else f"{v!s:>14}" for v in values]
+        print(f"{name:32s} {''.join(cells)}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

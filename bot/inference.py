@@ -1,6 +1,8 @@
 """Model work off the event loop: a bounded worker pool with admission control.
 
 Decoding, the quality gate, preprocessing, the model and Grad-CAM are CPU-bound;
+the model runs from its LiteRT file (no TensorFlow), and so does Grad-CAM where the
+file carries the activation map (else Keras is loaded on the first heatmap request);
 they run in a `ThreadPoolExecutor` so the event loop keeps answering other users.
 `slot()` admits at most `queue_size` photos at once (running or waiting) and
 raises `QueueFullError` beyond that, so a burst cannot grow memory without bound.
@@ -20,7 +22,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
-from model.heatmap import GradCam
+from model.heatmap import LazyHeatmap
 from model.photo_gate import PhotoKind, ServedGate, needs_model, photo_verdict
 from model.predictor import Prediction, Predictor
 from preprocessing import (
@@ -88,17 +90,14 @@ class InferenceService:
         self.queue_size = queue_size
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="melnev-model")
         self._admitted = 0
-        try:
-            self._gradcam: GradCam | None = GradCam(
-                predictor.loaded.model, views=predictor.card.test_time_views
-            )
-        except ValueError:  # a model without the named last conv layer: no heatmaps
-            self._gradcam = None
+        self._heatmap = LazyHeatmap(predictor.loaded, runtime=predictor.runtime)
+        if predictor.runtime == "keras":  # Keras is loaded anyway: build Grad-CAM now
+            self._heatmap.get()
 
     @property
     def heatmaps_available(self) -> bool:
-        """True when the model supports Grad-CAM heatmaps."""
-        return self._gradcam is not None
+        """True unless the model is known to have no layer to explain."""
+        return not (self.predictor.runtime == "keras" and self._heatmap.get() is None)
 
     @property
     def admitted(self) -> int:
@@ -152,13 +151,14 @@ class InferenceService:
         )
 
     def _heatmap_jpeg(self, data: bytes) -> bytes | None:
-        if self._gradcam is None:
-            return None
         try:
             image = decode_image(data)
         except InvalidImageError:
             return None
-        overlay = self._gradcam.overlay(
+        heatmap = self._heatmap.get()
+        if heatmap is None:
+            return None
+        overlay = heatmap.overlay(
             image, self.predictor.preprocess(image), framing=self.predictor.card.preprocessing
         )
         encoded, buffer = cv2.imencode(

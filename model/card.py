@@ -49,6 +49,26 @@ class Calibration:
 
 
 @dataclasses.dataclass(frozen=True)
+class ServedFile:
+    """The serving file written beside the `.keras` file (`model.convert`).
+
+    Attributes:
+        file: File name, in the same folder as the `.keras` file.
+        sha256: Its SHA-256; a file that does not match is never served.
+        runtime: "litert" (TFLite flatbuffer run by `ai-edge-litert`).
+        precision: "float32", "float16" or "int8".
+        heatmap: "cam" when the file also outputs the class activation map
+            (Grad-CAM for the model's linear head), "" when heatmaps need Keras.
+    """
+
+    file: str
+    sha256: str
+    runtime: str = "litert"
+    precision: str = "float32"
+    heatmap: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelCard:
     """Everything needed to serve a model correctly and to know how good it is."""
 
@@ -64,6 +84,7 @@ class ModelCard:
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     limitations: list[str] = dataclasses.field(default_factory=list)
     created: str = ""
+    served: ServedFile | None = None  # what `melnev predict` and the bot run
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -86,6 +107,8 @@ class ModelCard:
             values["preprocessing"] = PreprocessConfig.from_dict(values["preprocessing"])
             values["thresholds"] = Thresholds(**values["thresholds"])
             values["calibration"] = Calibration(**values.get("calibration", {}))
+            served = values.get("served")
+            values["served"] = ServedFile(**served) if served else None
             return cls(**values)
         except ModelCardError:
             raise
@@ -140,3 +163,26 @@ def load_card(model_path: Path) -> ModelCard:
             f"{card.model_sha256[:12]}...): retrain or regenerate the card."
         )
     return card
+
+
+def served_path(model_path: Path, card: ModelCard) -> Path | None:
+    """Return the checked serving file of `model_path`, or None when the card names none.
+
+    Raises:
+        ModelCardError: If the card names a file that is missing or whose SHA-256
+            differs from the card's, or a runtime other than LiteRT.
+    """
+    if card.served is None:
+        return None
+    if card.served.runtime != "litert":
+        raise ModelCardError(f"Unknown serving runtime {card.served.runtime!r} in the card.")
+    path = model_path.with_name(card.served.file)
+    if not path.is_file():
+        raise ModelCardError(f"The card names {path.name} to serve, but it is missing.")
+    actual = file_sha256(path)
+    if actual != card.served.sha256:
+        raise ModelCardError(
+            f"{path.name} does not match its card (sha256 {actual[:12]}... != "
+            f"{card.served.sha256[:12]}...): export the model again."
+        )
+    return path

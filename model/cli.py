@@ -105,14 +105,24 @@ DELEGATED = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `melnev` console script."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments and arguments[0] not in ("-h", "--help"):  # sub-commands import Keras anyway
-        from model.quiet_start import start_backend_quietly
-
-        start_backend_quietly()
+    # Training and evaluation import Keras anyway; `predict` and `bot` serve from LiteRT
+    # and load Keras (quietly too, `model.loader`) only for a model without a LiteRT file.
     if arguments and arguments[0] in DELEGATED:
         import importlib
 
-        module = importlib.import_module(DELEGATED[arguments[0]][0])
+        try:
+            if arguments[0] in ("train", "evaluate"):
+                from model.quiet_start import start_backend_quietly
+
+                start_backend_quietly()
+            module = importlib.import_module(DELEGATED[arguments[0]][0])
+        except ImportError as error:  # a serving-only install has no TensorFlow
+            print(
+                f"melnev {arguments[0]}: {error}. Training and evaluation need "
+                "TensorFlow: pip install 'melnev[train]'",
+                file=sys.stderr,
+            )
+            return 2
         return int(module.main(arguments[1:]) or 0)
     args = build_parser().parse_args(arguments)
     return int(args.handler(args))

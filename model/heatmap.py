@@ -4,56 +4,43 @@ Pure functions on arrays (no I/O). The heatmap is computed on the last
 convolutional activation (`architecture.LAST_CONV_LAYER`) with respect to the
 melanoma logit, and drawn over the photo cropped the way the model saw it.
 
+Two ways to the same map: `ServedCam` reads it from the served LiteRT file (no
+TensorFlow; exact for `build_model`'s linear head, see `model.convert`), `GradCam`
+takes the gradient through the Keras model.
+
 Usage:
-    cam = GradCam(loaded.model)
+    cam = GradCam(loaded.model, views=loaded.card.test_time_views)
     overlay = cam.overlay(photo, predictor.preprocess(photo), framing=loaded.card.preprocessing)
 """
 
 from __future__ import annotations
 
-import cv2
-import keras
+import threading
+from typing import TYPE_CHECKING
+
 import numpy as np
-import tensorflow as tf
 
-from model.architecture import LAST_CONV_LAYER
-from model.test_time import check_views, dihedral_views, turn_back
-from preprocessing.geometry import resize
-from preprocessing.pipeline import PreprocessConfig, frame
+from model.overlay import DISPLAY_SIDE, combine_view_cams, overlay_heatmap
+from model.test_time import check_views, dihedral_views
+from preprocessing.pipeline import PreprocessConfig
 
-DISPLAY_SIDE = 512
-"""Side of the square overlay image returned to users."""
+if TYPE_CHECKING:
+    import keras
+
+    from model.loader import LoadedModel
+    from model.serving import ServedModel
+
+__all__ = ["DISPLAY_SIDE", "GradCam", "Heatmap", "LazyHeatmap", "ServedCam", "overlay_heatmap"]
 
 
-class GradCam:
-    """Grad-CAM for a MelNev model, built once and callable from several threads.
+class Heatmap:
+    """What every heatmap method shares: checking the input and drawing the overlay."""
 
-    Args:
-        model: A model with a layer named `layer_name` and a single logit output.
-        layer_name: The convolutional activation to explain.
-        views: The card's `test_time_views`: the map is averaged over the same turns
-            of the image as the answer (each map turned back first), so a turned
-            photo gets the same map, turned.
+    input_size: int
+    views: int
 
-    Raises:
-        ValueError: If the model has no layer called `layer_name`, or for a bad `views`.
-    """
-
-    def __init__(
-        self, model: keras.Model, layer_name: str = LAST_CONV_LAYER, *, views: int = 1
-    ) -> None:
-        self.views = check_views(views)
-        try:
-            layer = model.get_layer(layer_name)
-        except ValueError as error:
-            raise ValueError(
-                f"The model has no layer named {layer_name!r}. Received: layer_name={layer_name!r}"
-            ) from error
-        self.input_size = int(model.input_shape[1])
-        # Two halves: the convolutional trunk runs without a gradient tape, so the
-        # tape only records the small head (pooling, dense) above the explained layer.
-        self._features = keras.Model(model.inputs, layer.output)
-        self._head = keras.Model(layer.output, model.outputs[0])
+    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def cam(self, model_input: np.ndarray) -> np.ndarray:
         """Return the Grad-CAM map of one preprocessed image.
@@ -72,21 +59,8 @@ class GradCam:
             raise ValueError(
                 f"`model_input` must have shape {expected}. Received: shape={model_input.shape}"
             )
-        batch = tf.constant(dihedral_views(model_input[None], self.views).astype(np.float32))
-        activations = self._features(batch, training=False)
-        with tf.GradientTape() as tape:
-            tape.watch(activations)
-            # Views are independent samples, so the gradient of their sum is per view.
-            target = tf.reduce_sum(self._head(activations, training=False)[:, 0])
-        gradients = tape.gradient(target, activations)
-        weights = tf.reduce_mean(gradients, axis=(1, 2))  # (views, channels)
-        cams = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))
-        heat = np.mean(
-            [turn_back(view_cam, k) for k, view_cam in enumerate(cams.numpy())], axis=0
-        ).astype(np.float32)
-        peak = float(heat.max())
-        heat = heat / peak if peak > 0 else np.zeros_like(heat)
-        return cv2.resize(heat, (self.input_size, self.input_size), interpolation=cv2.INTER_CUBIC)
+        batch = dihedral_views(np.asarray(model_input, np.uint8)[None], self.views)
+        return combine_view_cams(self._view_cams(batch), self.input_size)
 
     def overlay(
         self,
@@ -119,40 +93,115 @@ class GradCam:
         )
 
 
-def overlay_heatmap(
-    photo: np.ndarray,
-    heat: np.ndarray,
-    *,
-    framing: PreprocessConfig | None = None,
-    alpha: float = 0.45,
-    side: int = DISPLAY_SIDE,
-) -> np.ndarray:
-    """Blend a [0, 1] heat map (any square size) over a photo framed like the model input.
+class GradCam(Heatmap):
+    """Grad-CAM on a Keras model (imports TensorFlow), callable from several threads.
 
     Args:
-        photo: RGB uint8 array (H, W, 3).
-        heat: float array (s, s) with values in [0, 1].
-        framing: The model's preprocessing: the map is drawn over the part of the
-            photo it framed (None: the centred square).
-        alpha: Opacity of the heat colours, in [0, 1].
-        side: Side of the returned square image.
-
-    Returns:
-        RGB uint8 array (side, side, 3).
+        model: A model with a layer named `layer_name` and a single logit output.
+        layer_name: The convolutional activation to explain (None: the last one of
+            `build_model`, `architecture.LAST_CONV_LAYER`).
+        views: The card's `test_time_views`: the map is averaged over the same turns
+            of the image as the answer (each map turned back first), so a turned
+            photo gets the same map, turned.
 
     Raises:
-        ValueError: For a non-RGB photo, a non-2-D map or alpha out of range.
+        ValueError: If the model has no layer called `layer_name`, or for a bad `views`.
     """
-    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
-        raise ValueError(f"`photo` must be RGB uint8 (H, W, 3). Received: shape={photo.shape}")
-    if heat.ndim != 2:
-        raise ValueError(f"`heat` must be a 2-D map. Received: shape={heat.shape}")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"`alpha` must be in [0, 1]. Received: alpha={alpha}")
-    base = resize(frame(photo, framing or PreprocessConfig()), side)
-    heat_big = cv2.resize(np.clip(heat, 0, 1).astype(np.float32), (side, side))
-    colours = cv2.applyColorMap((heat_big * 255).astype(np.uint8), cv2.COLORMAP_JET)
-    colours = cv2.cvtColor(colours, cv2.COLOR_BGR2RGB).astype(np.float32)
-    weight = alpha * heat_big[..., None] ** 0.5  # cool areas stay mostly photo
-    blended = base.astype(np.float32) * (1 - weight) + colours * weight
-    return np.clip(blended, 0, 255).astype(np.uint8)
+
+    def __init__(
+        self, model: keras.Model, layer_name: str | None = None, *, views: int = 1
+    ) -> None:
+        import keras
+
+        from model.architecture import LAST_CONV_LAYER
+
+        self.views = check_views(views)
+        layer_name = LAST_CONV_LAYER if layer_name is None else layer_name
+        try:
+            layer = model.get_layer(layer_name)
+        except ValueError as error:
+            raise ValueError(
+                f"The model has no layer named {layer_name!r}. Received: layer_name={layer_name!r}"
+            ) from error
+        self.input_size = int(model.input_shape[1])
+        # Two halves: the convolutional trunk runs without a gradient tape, so the
+        # tape only records the small head (pooling, dense) above the explained layer.
+        self._features = keras.Model(model.inputs, layer.output)
+        self._head = keras.Model(layer.output, model.outputs[0])
+
+    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+        import tensorflow as tf
+
+        activations = self._features(tf.constant(batch.astype(np.float32)), training=False)
+        with tf.GradientTape() as tape:
+            tape.watch(activations)
+            # Views are independent samples, so the gradient of their sum is per view.
+            target = tf.reduce_sum(self._head(activations, training=False)[:, 0])
+        gradients = tape.gradient(target, activations)
+        weights = tf.reduce_mean(gradients, axis=(1, 2))  # (views, channels)
+        return np.asarray(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))
+
+
+class ServedCam(Heatmap):
+    """Grad-CAM from the served LiteRT file's class activation map output (no TensorFlow).
+
+    For `build_model`'s head (pooling, dropout, one linear logit) Grad-CAM's weights
+    are the logit's weights, so the map the file computes with each answer is
+    Grad-CAM's (`model.convert`), of the very model that answered.
+
+    Raises:
+        ValueError: If the file has no map output, or for a bad `views`.
+    """
+
+    def __init__(self, served: ServedModel, *, views: int = 1) -> None:
+        if not served.has_cam:
+            raise ValueError(f"{served.path.name} has no class activation map output.")
+        self.views = check_views(views)
+        self.input_size = served.input_size
+        self._served = served
+
+    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+        _, cams = self._served.forward(batch)
+        assert cams is not None
+        return cams
+
+
+class LazyHeatmap:
+    """The heatmap of a loaded model, built on first use.
+
+    The served file's map when it has one (no TensorFlow ever), else Grad-CAM on the
+    Keras model, which is then loaded (seconds, and the memory of TensorFlow) on the
+    first request and kept.
+
+    Args:
+        loaded: The model that answers.
+        runtime: The answering `Predictor.runtime`: "litert" explains the served file
+            with its own map; "keras" explains the Keras model with Grad-CAM.
+    """
+
+    def __init__(self, loaded: LoadedModel, *, runtime: str = "litert") -> None:
+        self._loaded = loaded
+        self._use_served = runtime == "litert" and loaded.served is not None
+        self._lock = threading.Lock()
+        self._built: Heatmap | None = None
+        self._failed = False
+
+    @property
+    def without_keras(self) -> bool:
+        """True when heatmaps come from the served file (no Keras load)."""
+        return self._use_served and self._loaded.served is not None and self._loaded.served.has_cam
+
+    def get(self) -> Heatmap | None:
+        """Return the heatmap method, building it now if needed; None when there is none."""
+        with self._lock:
+            if self._built is None and not self._failed:
+                views = self._loaded.card.test_time_views
+                served = self._loaded.served
+                try:
+                    if self.without_keras and served is not None:
+                        self._built = ServedCam(served, views=views)
+                    else:
+                        self._built = GradCam(self._loaded.model, views=views)
+                except (ValueError, RuntimeError):  # no such layer, or no Keras: no heatmaps
+                    self._failed = True
+            return self._built

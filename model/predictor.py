@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -65,38 +66,57 @@ def risk_level(probability: float, thresholds: Thresholds) -> RiskLevel:
     return RiskLevel.LOW
 
 
+RUNTIMES = ("auto", "litert", "keras")
+"""auto: the card's LiteRT file when it has one, else Keras."""
+
+RUNTIME_ENV = "MELNEV_RUNTIME"
+"""Environment variable: the default `runtime` of a `Predictor` (one of `RUNTIMES`)."""
+
+
 class Predictor:
     """Batched inference with a loaded model and its card.
 
-    The forward pass is one `tf.function` with a fixed input signature, traced
-    once, instead of `model.predict` per image (which rebuilds a data pipeline on
-    every call). Each image is answered as the mean logit over the card's
-    `test_time_views` turns of it (`model.test_time`); a forward pass holds
+    The forward pass runs the card's LiteRT file (`model.serving`, no TensorFlow)
+    when the card names one, else the Keras model as one `tf.function` with a fixed
+    input signature, traced once. Each image is answered as the mean logit over the
+    card's `test_time_views` turns of it (`model.test_time`); a forward pass holds
     `max_batch_size // test_time_views` photos (at least one). Safe to call from
-    several threads.
+    several threads (LiteRT: one interpreter per thread).
+
+    Args:
+        loaded: The model and its card.
+        max_batch_size: Most views per forward pass.
+        runtime: One of `RUNTIMES`; "keras" serves the Keras model even when a
+            LiteRT file exists (evaluation of the trained model itself). None:
+            `MELNEV_RUNTIME`, else "auto".
+
+    Raises:
+        ValueError: For a bad `max_batch_size` or `runtime`, or "litert" without a file.
     """
 
-    def __init__(self, loaded: LoadedModel, *, max_batch_size: int = 32) -> None:
+    def __init__(
+        self, loaded: LoadedModel, *, max_batch_size: int = 32, runtime: str | None = None
+    ) -> None:
+        if runtime is None:
+            runtime = os.environ.get(RUNTIME_ENV) or "auto"
         if max_batch_size < 1:
             raise ValueError(f"`max_batch_size` must be >= 1. Received: {max_batch_size}")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"`runtime` must be one of {RUNTIMES}. Received: runtime={runtime!r}")
+        if runtime == "litert" and loaded.served is None:
+            raise ValueError(
+                f"{loaded.path.name}'s card names no LiteRT file. Received: runtime='litert'"
+            )
         self.loaded = loaded
         self.card: ModelCard = loaded.card
         self.max_batch_size = max_batch_size
-        size = self.card.input_size
-        keras_model = loaded.model
-        import tensorflow as tf  # imported here so training on other Keras backends needs no TF
-
-        self._to_tensor = tf.constant
-
-        @tf.function(
-            input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
-            reduce_retracing=True,
+        served = loaded.served if runtime != "keras" else None
+        self.runtime = "litert" if served is not None else "keras"
+        self._forward: Callable[[np.ndarray], np.ndarray] = (
+            served.logits if served is not None else keras_forward(loaded, self.card.input_size)
         )
-        def forward(batch: tf.Tensor) -> tf.Tensor:
-            return keras_model(tf.cast(batch, tf.float32), training=False)
-
-        self._forward = forward
-        self.predict_batch(np.zeros((1, size, size, 3), np.uint8))  # trace now, not per user
+        size = self.card.input_size
+        self.predict_batch(np.zeros((1, size, size, 3), np.uint8))  # warm up now, not per user
 
     def preprocess(self, image: np.ndarray) -> np.ndarray:
         """Run the card's preprocessing on one decoded RGB image."""
@@ -108,7 +128,7 @@ class Predictor:
         Each logit is averaged over the card's `test_time_views` flips and rotations.
         """
         return averaged_logits(
-            lambda views: self._forward(self._to_tensor(views)).numpy(),
+            self._forward,
             batch,
             self.card.test_time_views,
             self.max_batch_size,
@@ -146,3 +166,18 @@ class Predictor:
             model_version=self.card.model_version,
             logit=logit,
         )
+
+
+def keras_forward(loaded: LoadedModel, size: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Return the Keras model's forward pass as one traced `tf.function` on uint8 batches."""
+    keras_model = loaded.model
+    import tensorflow as tf  # imported here so serving from LiteRT needs no TF
+
+    @tf.function(
+        input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8)],
+        reduce_retracing=True,
+    )
+    def forward(batch: tf.Tensor) -> tf.Tensor:
+        return keras_model(tf.cast(batch, tf.float32), training=False)
+
+    return lambda views: np.asarray(forward(tf.constant(views)).numpy())

@@ -30,7 +30,7 @@ def test_second_call_returns_the_cached_object(tiny_model_path: Path) -> None:
 def test_a_replaced_model_file_is_loaded_again(tmp_path: Path) -> None:
     path = tmp_path / "model.keras"
     export_tiny(path, seed=0)
-    first = load_model(path)
+    first = load_model(path, keras_now=True)  # else Keras loads lazily, from the new file
     images = np.full((1, 64, 64, 3), 120, np.float32)
 
     export_tiny(path, seed=1)  # new weights and a new card at the same path
@@ -86,4 +86,4 @@ def test_missing_or_unreadable_model_files_raise_model_load_error(tmp_path: Path
     card["model_sha256"] = file_sha256(tmp_path / "model.keras")  # the card agrees
     card_file.write_text(json.dumps(card))
     with pytest.raises(ModelLoadError, match="could not load"):
-        load_model(tmp_path / "model.keras")
+        load_model(tmp_path / "model.keras", keras_now=True)  # served from LiteRT otherwise

@@ -37,7 +37,10 @@ image.save('/app/healthcheck.jpg', quality=92)"
 USER melnev
 
 # Loads the model (MELNEV_MODEL_PATH when set, else the shipped one) and runs one prediction.
-HEALTHCHECK --interval=5m --timeout=90s --start-period=2m --retries=3 \
+# Start-up to the first getUpdates takes about 1 s serving from LiteRT (9.5 s with
+# TensorFlow, 10.9 s under load); a cold `melnev predict` about 0.5 s. The start period
+# leaves room for a slow, loaded host; docs/bot.md gives the figures.
+HEALTHCHECK --interval=5m --timeout=30s --start-period=30s --start-interval=5s --retries=3 \
     CMD melnev predict --json ${MELNEV_MODEL_PATH:+--model "$MELNEV_MODEL_PATH"} /app/healthcheck.jpg > /dev/null || exit 1
 
 # Webhook mode listens here when MELNEV_WEBHOOK_URL is set (long polling needs no port).

@@ -68,12 +68,18 @@ def _format(result: dict[str, object]) -> str:
     if "error" in result:
         return f"{result['image']}: ERROR {result['error']}"
     issues = result["quality_issues"]
-    warning = f"  no risk level: {', '.join(issues)}" if issues else ""  # type: ignore[arg-type]
-    kind = f", {result['photo_kind']}" if result.get("photo_kind") else ""
-    return (
-        f"{result['image']}: melanoma probability {result['melanoma_probability']:.3f}, "
-        f"risk {result['risk_level']} (model {result['model_version']}{kind}){warning}"
+    kind = result.get("photo_kind")
+    answer = (
+        f"melanoma probability {result['melanoma_probability']:.3f}, risk {result['risk_level']}"
     )
+    if issues:
+        return (
+            f"{result['image']}: no risk level ({', '.join(issues)}"  # type: ignore[arg-type]
+            f"{f'; photo kind {kind}' if kind else ''}). "
+            f"Model {result['model_version']} alone: {answer}"
+        )
+    about = f"model {result['model_version']}" + (f", {kind}" if kind else "")
+    return f"{result['image']}: {answer} ({about})"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,10 +38,10 @@ class PhotoKind(enum.StrEnum):
 KINDS: tuple[PhotoKind, ...] = tuple(PhotoKind)
 """Column order of the gate's probabilities."""
 ANSWERED_KINDS = frozenset({PhotoKind.DERMOSCOPY, PhotoKind.CLOSE_UP})
-TRUST_DERMOSCOPY_AT = 0.9
+TRUST_ANSWERED_AT = 0.9
 """A photo the colour heuristics call "not a lesion" is answered when the gate is this
-sure it is a dermatoscope image: most of the heuristics' false refusals (2.4 % of the
-dermoscopic dev sets, all by colour count or saturation) are such images."""
+sure it is a dermatoscope image or a close-up of one spot: the heuristics refused 2.4 %
+of the dermoscopic dev sets, all by colour count or saturation."""
 
 
 class PhotoGateError(ValueError):
@@ -152,14 +152,15 @@ def photo_verdict(report: QualityReport, gate: GateDecision | None) -> PhotoVerd
 
     Retake reasons (too small, blurry, too dark, overexposed) stand as they are. The
     colour rules' "not a lesion" stands unless the gate is sure of a dermatoscope
-    image. Otherwise the gate decides: a rash or widespread condition and a picture
+    image or close-up. Otherwise the gate decides: a rash or widespread condition and a picture
     that is not skin get no risk level.
     """
     if gate is None or not needs_model(report):
         return PhotoVerdict(kind=None, issues=report.issues)
     if not report.ok:
-        if gate.probabilities[PhotoKind.DERMOSCOPY.value] >= TRUST_DERMOSCOPY_AT:
-            return PhotoVerdict(kind=PhotoKind.DERMOSCOPY, issues=())
+        answered = sum(gate.probabilities[kind.value] for kind in ANSWERED_KINDS)
+        if gate.answered and answered >= TRUST_ANSWERED_AT:
+            return PhotoVerdict(kind=gate.kind, issues=())
         return PhotoVerdict(kind=PhotoKind.NOT_SKIN, issues=report.issues)
     if gate.kind == PhotoKind.WIDESPREAD:
         return PhotoVerdict(kind=gate.kind, issues=(QualityIssue.WIDESPREAD,))

@@ -27,6 +27,7 @@ def bot_process(api: FakeBotApi, model_path: Path, workdir: Path) -> subprocess.
         "MELNEV_BASE_URL": api.url,
         "MELNEV_MODEL_PATH": str(model_path),
         "MELNEV_WORKERS": "1",
+        "MELNEV_PHOTO_GATE": "",  # a drawn test lesion is not a photo: no gate here
         "PYTHONPATH": str(REPO),
         "PYTHONUNBUFFERED": "1",
     }

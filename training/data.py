@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,8 @@ class DatasetReport:
     missing_files: list[str]
     layout: str
     excluded: dict[str, int] = dataclasses.field(default_factory=dict)
+    duplicates: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    """(image_id, folder) of images already read from an earlier folder, left out."""
 
     def summary(self) -> dict[str, Any]:
         """Return JSON-serialisable counts per source x label plus what was left out."""
@@ -103,6 +106,7 @@ class DatasetReport:
             "unknown_labels": len(self.unknown_labels),
             "missing_files": len(self.missing_files),
             "excluded": dict(sorted(self.excluded.items())),
+            **({"duplicates_across_folders": len(self.duplicates)} if self.duplicates else {}),
         }
 
 
@@ -168,6 +172,48 @@ def read_dataset(root: Path, layout: str = "auto", *, source: str | None = None)
                        len(report.missing_files), report.missing_files[:3])  # fmt: skip
     LOGGER.info("Read %d images (%s layout) from %s", len(report.records), layout, root)
     return report
+
+
+def read_datasets(roots: Sequence[Path], layout: str = "auto") -> DatasetReport:
+    """Read several labelled folders as one dataset (`melnev train --data A --data B`).
+
+    One folder is read exactly as `read_dataset` reads it, so its split stays
+    reproducible. With several, an image id already read from an earlier folder is left
+    out and reported in `duplicates` (the same ISIC image can sit in two collections).
+
+    Args:
+        roots: The dataset folders, in order of precedence.
+        layout: The layout of every folder ("auto": detected per folder).
+
+    Returns:
+        The records of all folders, their problems summed, layouts joined by "+".
+
+    Raises:
+        ValueError: For no folders, or as `read_dataset`.
+    """
+    if not roots:
+        raise ValueError("At least one data folder is needed. Received: roots=[]")
+    reports = [read_dataset(root, layout) for root in roots]
+    if len(reports) == 1:
+        return reports[0]
+    merged = DatasetReport(records=[], unknown_labels=[], missing_files=[], layout="")
+    seen: set[str] = set()
+    for root, report in zip(roots, reports, strict=True):
+        for record in report.records:
+            if record.image_id in seen:
+                merged.duplicates.append((record.image_id, str(root)))
+                continue
+            seen.add(record.image_id)
+            merged.records.append(record)
+        merged.unknown_labels += report.unknown_labels
+        merged.missing_files += report.missing_files
+        for name, count in report.excluded.items():
+            merged.excluded[name] = merged.excluded.get(name, 0) + count
+    merged.layout = "+".join(report.layout for report in reports)
+    if merged.duplicates:
+        LOGGER.warning("%d images appear in more than one folder and were read once, e.g. %s",
+                       len(merged.duplicates), merged.duplicates[:3])  # fmt: skip
+    return merged
 
 
 def parse_label(value: object) -> int | None:

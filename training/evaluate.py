@@ -23,7 +23,7 @@ from model.predictor import calibrate
 from model.test_time import check_views
 from training.cache import preprocess_records
 from training.confirmation import metrics_by_nevus_confirmation
-from training.data import LAYOUTS, read_dataset
+from training.data import LAYOUTS, read_datasets
 from training.figures import save_evaluation_figures
 from training.inputs import predict_logits
 from training.metrics import metrics_by_source
@@ -42,7 +42,14 @@ def _views(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the `melnev evaluate` argument parser."""
     parser = argparse.ArgumentParser(prog="melnev evaluate", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="labelled image set")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        action="extend",
+        required=True,
+        help="labelled image set(s): --data A --data B (or --data A B)",
+    )
     parser.add_argument("--layout", choices=LAYOUTS, default="auto")
     parser.add_argument("--model", type=Path, default=None, help="model file (default: shipped)")
     parser.add_argument("--split-file", type=Path, default=None, help="split.csv of a training run")
@@ -65,13 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     loaded = load_model(args.model)
     card = loaded.card
-    report = read_dataset(args.data, args.layout)
+    report = read_datasets(args.data, args.layout)
     records = report.records
     if args.split_file is not None:
         assignment = read_split(args.split_file)
         records = [r for r in records if assignment.get(r.image_id) == args.split]
     if not records:
-        logger.error("No labelled images to evaluate in %s", args.data)
+        logger.error("No labelled images to evaluate in %s", ", ".join(map(str, args.data)))
         return 1
     images, keep = preprocess_records(
         records, card.preprocessing, workers=args.workers or os.cpu_count(), description="evaluate"

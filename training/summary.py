@@ -24,6 +24,15 @@ LIMITATIONS = [
 ]
 
 
+def _plain(value: Any) -> Any:
+    """A config value as JSON: paths as strings; one data folder as it always was."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple) and value and all(isinstance(v, Path) for v in value):
+        return str(value[0]) if len(value) == 1 else [str(v) for v in value]
+    return value
+
+
 def run_summary(
     config: TrainConfig,
     argv: Sequence[str],
@@ -52,7 +61,7 @@ def run_summary(
     return {
         "command": "melnev train " + " ".join(argv),
         "config": {
-            k: str(v) if isinstance(v, Path) else v
+            k: _plain(v)
             for k, v in dataclasses.asdict(config).items()
             if k != "cache_dir"  # where a cache lives does not change the model
         },

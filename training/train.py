@@ -42,7 +42,7 @@ from training.calibration import choose_thresholds, fit_platt
 from training.config import parse_config
 from training.confirmation import without_nevus_confirmations
 from training.copies import with_training_copies
-from training.data import Record, read_dataset
+from training.data import Record, read_datasets
 from training.figures import save_evaluation_figures, save_training_curves
 from training.inputs import full_batches, make_training_input, predict_logits
 from training.metrics import metrics_by_source
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     # ---- data and lesion-grouped split --------------------------------------------------
-    report = read_dataset(config.data, config.layout)
+    report = read_datasets(config.data, config.layout)
     logger.info("Dataset: %s", json.dumps(report.summary()))
     records = report.records
     if config.limit:

@@ -13,6 +13,14 @@ def test_defaults_are_the_dataclass_defaults() -> None:
     assert parse_config([]) == TrainConfig()
 
 
+def test_several_data_folders_are_given_as_repeated_or_listed_flags() -> None:
+    assert TrainConfig().data == (Path("../shared/data/dermoscopy"),)
+    repeated = parse_config(["--data", "a", "--data", "b"])
+    assert repeated.data == (Path("a"), Path("b"))
+    assert parse_config(["--data", "a", "b"]).data == repeated.data
+    assert parse_config(["--data", "a"]).data == (Path("a"),)
+
+
 def test_flags_of_every_kind_are_parsed() -> None:
     config = parse_config(
         [

@@ -18,6 +18,7 @@ from training.data import (
     detect_layout,
     load_image_rgb,
     read_dataset,
+    read_datasets,
 )
 
 
@@ -229,3 +230,52 @@ def test_shared_set_reads_completely(shared_data_dir: Path) -> None:
     assert {r.confirmation for r in report.records if r.source == "ISIC2017"} == {""}
     # The training flags and benchmarks name confirmations by `CONFIRMATIONS`.
     assert {r.confirmation for r in report.records} <= {*CONFIRMATIONS, ""}
+
+
+def test_several_folders_are_read_as_one_with_duplicates_reported(
+    folders_with_labels: Path, tmp_path: Path
+) -> None:
+    second = tmp_path / "bcn"
+    write_jpeg(second / "melanoma" / "ISIC_9.jpg")
+    write_jpeg(second / "nevus" / "ISIC_2.jpg")  # also in the first folder
+    write_text(
+        second / "labels.csv",
+        "image,label,source,image_id,lesion_id\n"
+        "melanoma/ISIC_9.jpg,melanoma,BCN20000,ISIC_9,BCN_1\n"
+        "nevus/ISIC_2.jpg,nevus,BCN20000,ISIC_2,BCN_2\n",
+    )
+    report = read_datasets([folders_with_labels, second])
+    assert [r.image_id for r in report.records] == ["ISIC_1", "ISIC_2", "ISIC_3", "ISIC_9"]
+    assert next(r for r in report.records if r.image_id == "ISIC_2").source == "ISIC2017"
+    assert report.duplicates == [("ISIC_2", str(second))]
+    summary = report.summary()
+    assert summary["counts"] == {
+        "BCN20000": {"melanoma": 1, "nevus": 0},
+        "HAM10000": {"melanoma": 1, "nevus": 0},
+        "ISIC2017": {"melanoma": 0, "nevus": 2},
+    }
+    assert summary["duplicates_across_folders"] == 1
+    assert summary["layout"] == "folders+folders"
+    assert summary["missing_files"] == 1 and summary["unknown_labels"] == 1
+    # One folder reads exactly as before, so existing splits stay reproducible.
+    single = read_datasets([folders_with_labels])
+    assert single.summary() == read_dataset(folders_with_labels).summary()
+    assert "duplicates_across_folders" not in single.summary()
+    with pytest.raises(ValueError, match="At least one data folder"):
+        read_datasets([])
+
+
+def test_the_three_shared_sources_read_together(shared_data_dir: Path) -> None:
+    bcn = shared_data_dir.parent / "bcn20000"
+    if not (bcn / "labels.csv").is_file():
+        pytest.skip("../shared/data/bcn20000 not present")
+    report = read_datasets([shared_data_dir, bcn])
+    counts = report.summary()["counts"]
+    assert counts["BCN20000"] == {"melanoma": 2847, "nevus": 4195}
+    assert counts["HAM10000"] == {"melanoma": 1113, "nevus": 6705}
+    assert counts["ISIC2017"] == {"melanoma": 397, "nevus": 1427}
+    assert len({r.image_id for r in report.records}) == len(report.records)
+    lesions_by_source: dict[str, set[str]] = collections.defaultdict(set)
+    for record in report.records:
+        lesions_by_source[record.source].add(record.lesion_id)
+    assert not lesions_by_source["BCN20000"] & lesions_by_source["HAM10000"]

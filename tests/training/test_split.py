@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.data import MELANOMA, NEVUS, Record, read_dataset
+from training.data import MELANOMA, NEVUS, Record, read_dataset, read_datasets
 from training.split import (
     assign_splits,
     read_split,
@@ -111,6 +111,24 @@ def test_real_set_has_no_leakage_and_balanced_strata(shared_data_dir: Path) -> N
         for label in ("melanoma", "nevus"):
             total = sum(counts[split][source][label] for split in counts)
             assert abs(counts["test"][source][label] / total - 0.15) < 0.01
+
+
+def test_three_real_sources_split_by_lesion_and_stratified(shared_data_dir: Path) -> None:
+    bcn = shared_data_dir.parent / "bcn20000"
+    if not (bcn / "labels.csv").is_file():
+        pytest.skip("../shared/data/bcn20000 not present")
+    records = read_datasets([shared_data_dir, bcn]).records
+    assignment = assign_splits(records, seed=0)
+    # BCN20000 has up to 31 images per lesion: none of them may cross a split.
+    assert all(len(splits) == 1 for splits in lesions_per_split(records, assignment).values())
+    counts = split_summary(records, assignment)["counts"]
+    for source in ("HAM10000", "ISIC2017", "BCN20000"):
+        for label in ("melanoma", "nevus"):
+            total = sum(counts[split][source][label] for split in counts)
+            assert abs(counts["test"][source][label] / total - 0.15) < 0.03, (source, label)
+    # One folder reads as before, so the shipped two-source split is drawn again.
+    two = read_dataset(shared_data_dir).records
+    assert assign_splits(two, seed=0) == assign_splits(read_datasets([shared_data_dir]).records)
 
 
 def test_records_by_split_keeps_dataset_order_and_holds_out_untrained_sources() -> None:

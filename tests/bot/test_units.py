@@ -6,6 +6,7 @@ import json
 import logging
 import string
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -313,3 +314,21 @@ async def test_reply_order_waits_for_earlier_photos_of_the_same_chat_only() -> N
     assert order.pending(1) == 0
     with pytest.raises(ValueError, match="max_wait_s=0"):
         ReplyOrder(max_wait_s=0)
+
+
+def test_close_up_figures_are_quoted_only_for_the_model_they_were_measured_on(
+    predictor: Any, tiny_model_path: Path
+) -> None:
+    from bot.app import build_services
+    from bot.settings import Settings
+    from model.photo_gate import SHIPPED_GATE_PATH
+
+    if not SHIPPED_GATE_PATH.is_file():
+        pytest.skip("no shipped photo gate")
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, bot_token="1:x", model_path=tiny_model_path, photo_gate=SHIPPED_GATE_PATH
+    )
+    services = build_services(settings, predictor)
+    assert services.inference.gate is not None
+    assert services.close_up_shares is None  # the gate's figures are 2.6.0's, not the tiny model's
+    services.inference.shutdown()

@@ -30,6 +30,7 @@ computed in float32); int8: post-training integer quantisation, calibrated on ph
 
 CAM_OUTPUT = "cam"
 LOGIT_OUTPUT = "logit"
+OUTPUT = "output"
 
 
 def cam_head_weights(model: keras.Model, layer_name: str = LAST_CONV_LAYER) -> np.ndarray | None:
@@ -81,7 +82,9 @@ def convert(
     """Convert `model` to a LiteRT flatbuffer with uint8 input.
 
     Args:
-        model: Keras model mapping (N, S, S, 3) 0-255 images to (N, 1) logits.
+        model: Keras model mapping (N, S, S, 3) 0-255 images to (N, 1) logits, or to
+            any other (N, K) output, which the file gives as it is (the photo gate's
+            kind probabilities).
         precision: One of `PRECISIONS`.
         calibration_images: For int8: returns an iterable of preprocessed uint8
             images (S, S, 3), such as training photos, to calibrate the ranges on.
@@ -102,6 +105,7 @@ def convert(
     if precision == "int8" and calibration_images is None:
         raise ValueError("int8 needs `calibration_images`. Received: calibration_images=None")
     size = int(model.input_shape[1])
+    single_logit = int(model.output_shape[-1]) == 1
     weights = cam_head_weights(model, layer_name)
     if weights is None:
         trunk = model
@@ -113,6 +117,8 @@ def convert(
     def serve(image: tf.Tensor) -> dict[str, tf.Tensor]:
         outputs = trunk(tf.cast(image, tf.float32), training=False)
         if weights is None:
+            if not single_logit:
+                return {OUTPUT: outputs}
             return {LOGIT_OUTPUT: tf.reshape(outputs, [-1])}
         activations, logit = outputs
         cam = tf.tensordot(tf.cast(activations, tf.float32), cam_weights, axes=[[3], [0]])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,6 @@ class PhotoGate:
         bias: Head biases (4,).
         refuse_at: Probability at or above which a photo is refused as that kind
             (`widespread`, `not_skin`), chosen on topic-held-out predictions.
-        card: Free-form notes (the served gate's card holds the figures).
     """
 
     mean: np.ndarray
@@ -85,7 +83,6 @@ class PhotoGate:
     weights: np.ndarray
     bias: np.ndarray
     refuse_at: dict[str, float]
-    card: dict[str, Any]
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Return (N, 4) kind probabilities for (N, F) pooled features."""
@@ -188,7 +185,7 @@ def gate_input(image: np.ndarray) -> np.ndarray:
 
 
 class ServedGate:
-    """The gate's LiteRT file with its thresholds; one interpreter per calling thread.
+    """The gate's LiteRT file with its thresholds (`model.serving`: an interpreter per thread).
 
     Args:
         path: The `.tflite` file (uint8 pixels in, kind probabilities out).
@@ -197,30 +194,17 @@ class ServedGate:
     """
 
     def __init__(self, path: Path, card: dict[str, Any], *, threads: int = 1) -> None:
+        from model.serving import ServedModel
+
         self.path = path
         self.card = card
         self.refuse_at = {str(k): float(v) for k, v in card["refuse_at"].items()}
-        self.threads = threads
-        self._local = threading.local()
+        self._file = ServedModel(path, threads=threads)
         self.probabilities(np.zeros((1, GATE_INPUT_SIZE, GATE_INPUT_SIZE, 3), np.uint8))
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """(N, 224, 224, 3) uint8 gate inputs -> (N, 4) kind probabilities."""
-        interpreter = getattr(self._local, "interpreter", None)
-        if interpreter is None:
-            from ai_edge_litert.interpreter import Interpreter
-
-            interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
-            self._local.interpreter, self._local.batch = interpreter, -1
-        (details,) = interpreter.get_input_details()
-        if len(inputs) != self._local.batch:
-            interpreter.resize_tensor_input(details["index"], list(inputs.shape))
-            interpreter.allocate_tensors()
-            self._local.batch = len(inputs)
-        interpreter.set_tensor(details["index"], np.ascontiguousarray(inputs, np.uint8))
-        interpreter.invoke()
-        (output,) = interpreter.get_output_details()
-        return np.array(interpreter.get_tensor(output["index"]), np.float64)
+        return np.asarray(self._file.outputs(inputs)[2], np.float64)
 
     def decide(self, photos: list[np.ndarray]) -> list[GateDecision]:
         """Decide the kind of each decoded RGB photo (any size)."""
@@ -245,10 +229,12 @@ def load_served_gate(path: Path | str | None = None, *, threads: int = 1) -> Ser
     gate_path = Path(path) if path is not None else SHIPPED_GATE_PATH
     try:
         card = json.loads(gate_card_path(gate_path).read_text(encoding="utf-8"))
-        if card.get("gate_sha256") != file_sha256(gate_path):
-            raise PhotoGateError(f"{gate_path.name} does not match its card's sha256.")
+        matches = card.get("gate_sha256") == file_sha256(gate_path)
+    except (OSError, ValueError) as error:
+        raise PhotoGateError(f"Cannot read the photo gate {gate_path}: {error}") from error
+    if not matches:
+        raise PhotoGateError(f"{gate_path.name} does not match its card's sha256.")
+    try:
         return ServedGate(gate_path, card, threads=threads)
-    except (OSError, KeyError, ValueError, RuntimeError) as error:
-        if isinstance(error, PhotoGateError):
-            raise
+    except (KeyError, ValueError, RuntimeError) as error:
         raise PhotoGateError(f"Cannot read the photo gate {gate_path}: {error}") from error

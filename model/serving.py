@@ -87,28 +87,36 @@ class _Runner:
         (details,) = self.interpreter.get_input_details()
         self.input_index = details["index"]
         # Told apart by rank, not name (a frozen graph's outputs are output_0, output_1):
-        # the logits are (N,), the class activation maps (N, h, w).
-        outputs = {
+        # the logits are (N,), the photo gate's kind probabilities (N, K), the class
+        # activation maps (N, h, w).
+        self.output_indices = {
             len(item["shape_signature"]): item["index"]
             for item in self.interpreter.get_output_details()
         }
-        self.logit_index = outputs[1]
-        self.cam_index = outputs.get(3)
+        self.logit_index = self.output_indices.get(1)
+        self.cam_index = self.output_indices.get(3)
         self.input_shape = tuple(int(n) for n in details["shape_signature"][1:])
         self.input_dtype = details["dtype"]
         self.batch = -1
 
-    def run(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        if len(views) != self.batch:
-            self.interpreter.resize_tensor_input(self.input_index, list(views.shape))
+    def invoke(self, inputs: np.ndarray) -> dict[int, np.ndarray]:
+        """Run one batch; return every output, keyed by rank."""
+        if len(inputs) != self.batch:
+            self.interpreter.resize_tensor_input(self.input_index, list(inputs.shape))
             self.interpreter.allocate_tensors()
-            self.batch = len(views)
-        self.interpreter.set_tensor(self.input_index, views)
+            self.batch = len(inputs)
+        self.interpreter.set_tensor(self.input_index, inputs)
         self.interpreter.invoke()
-        logits = np.array(self.interpreter.get_tensor(self.logit_index), np.float32).reshape(-1)
-        if self.cam_index is None:
-            return logits, None
-        return logits, np.array(self.interpreter.get_tensor(self.cam_index), np.float32)
+        return {
+            rank: np.array(self.interpreter.get_tensor(index), np.float32)
+            for rank, index in self.output_indices.items()
+        }
+
+    def run(self, views: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        if self.logit_index is None:
+            raise ValueError("This LiteRT file has no logit output (N,).")
+        outputs = self.invoke(views)
+        return outputs[1].reshape(-1), outputs.get(3)
 
 
 class ServedModel:
@@ -174,3 +182,11 @@ class ServedModel:
     def logits(self, views: np.ndarray) -> np.ndarray:
         """Return the logits of `forward`."""
         return self.forward(views)[0]
+
+    def outputs(self, inputs: np.ndarray) -> dict[int, np.ndarray]:
+        """Every output of the file for a uint8 batch (M, S, S, 3), keyed by rank.
+
+        For files with other outputs than a logit, such as the photo gate's (M, K)
+        kind probabilities (`model.photo_gate`).
+        """
+        return self._runner().invoke(np.ascontiguousarray(inputs, np.uint8))

@@ -67,9 +67,7 @@ def skin_fraction(image: np.ndarray) -> tuple[float, float]:
     Near-black pixels (a dermatoscope's circular vignette) are left out.
     """
     skin, luma = _skin_mask(image)
-    lit = luma > VIGNETTE_LUMA
-    lit_count = int(lit.sum())
-    return (float((skin & lit).sum()) / lit_count if lit_count else 0.0), lit_count / luma.size
+    return _skin_share(skin, luma > VIGNETTE_LUMA)
 
 
 def _skin_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,17 +84,10 @@ def _skin_mask(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return skin, luma
 
 
-def exposed_skin_fraction(image: np.ndarray) -> tuple[float, float]:
-    """Return (skin-coloured fraction of the well-exposed pixels, well-exposed fraction).
-
-    Well exposed: neither a dermatoscope's black vignette nor clipped white. A photo
-    of skin that is too dark or too bright still has skin colours where it is exposed;
-    a white document or a screenshot has none.
-    """
-    skin, luma = _skin_mask(image)
-    exposed = (luma > VIGNETTE_LUMA) & (luma < CLIPPED_LUMA)
-    count = int(exposed.sum())
-    return (float((skin & exposed).sum()) / count if count else 0.0), count / luma.size
+def _skin_share(skin: np.ndarray, within: np.ndarray) -> tuple[float, float]:
+    """Return (skin-coloured fraction of the pixels `within`, fraction `within`)."""
+    count = int(within.sum())
+    return (float((skin & within).sum()) / count if count else 0.0), count / within.size
 
 
 def assess_quality(image: np.ndarray) -> QualityReport:
@@ -111,7 +102,8 @@ def assess_quality(image: np.ndarray) -> QualityReport:
     height, width = image.shape[:2]
     small = shrink_to(image, ANALYSIS_SIDE)
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    skin, lit = skin_fraction(small)
+    skin_pixels, luma = _skin_mask(small)
+    skin, lit = _skin_share(skin_pixels, luma > VIGNETTE_LUMA)
     lit_pixels = gray[gray > VIGNETTE_LUMA]
     brightness = float(lit_pixels.mean()) if lit_pixels.size else float(gray.mean())
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
@@ -142,7 +134,10 @@ def assess_quality(image: np.ndarray) -> QualityReport:
         issues.append(QualityIssue.OVEREXPOSED)
     if measures["sharpness"] < MIN_SHARPNESS:
         issues.append(QualityIssue.BLURRY)
-    exposed_skin, exposed = exposed_skin_fraction(small)
+    # Well exposed: neither black vignette nor clipped white. A photo of skin that is too
+    # dark or too bright still has skin colours where it is exposed; a document has none.
+    well_exposed = (luma > VIGNETTE_LUMA) & (luma < CLIPPED_LUMA)
+    exposed_skin, exposed = _skin_share(skin_pixels, well_exposed)
     measures["exposed_skin_fraction"], measures["exposed_fraction"] = exposed_skin, exposed
     exposure = {QualityIssue.TOO_DARK, QualityIssue.OVEREXPOSED}
     if (

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from model.convert import convert
 from model.efficientnet_lite import efficientnet_lite, load_imagenet_weights
 from model.photo_gate import GATE_INPUT_SIZE, KINDS, PhotoGate
 
@@ -42,24 +43,7 @@ def gate_model(backbone: keras.Model, head: PhotoGate) -> keras.Model:
 def convert_gate(model: keras.Model) -> bytes:
     """A LiteRT flatbuffer: uint8 (N, S, S, 3) in, float32 (N, 4) probabilities out.
 
-    Weights are stored in float16 (half the file, computed in float32), as for the
-    shipped classifier.
+    The classifier's converter (`model.convert.convert`), with weights stored in
+    float16 (half the file, computed in float32) as for the shipped classifier.
     """
-    import tensorflow as tf
-
-    size = int(model.input_shape[1])
-
-    @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.uint8, name="image")])
-    def serve(image: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"kind": model(tf.cast(image, tf.float32), training=False)}
-
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2,
-    )
-
-    # Frozen first: Keras 3 variables would otherwise stay resource variables in the file.
-    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen], tf.Module())
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]  # weights stored as float16
-    converter.target_spec.supported_types = [tf.float16]
-    return bytes(converter.convert())
+    return convert(model, precision="float16")

@@ -136,7 +136,9 @@ def bcn_samples(root: Path, per_lesion: int, limit: int, seed: int) -> list[Gate
     return samples[:limit]
 
 
-def not_skin_samples(count: int, seed: int, shrink: Callable[[np.ndarray], np.ndarray]) -> list:
+def not_skin_samples(
+    count: int, seed: int, shrink: Callable[[np.ndarray], np.ndarray]
+) -> list[GateSample]:
     """`count` made pictures that are not skin, shrunk with `shrink` to save memory."""
     return [
         GateSample(

@@ -57,7 +57,7 @@ def held_out_probabilities(
         mean, scale, weights, bias = fit_head(
             features[train], [kinds[i] for i in train], l2=l2, seed=seed
         )
-        gate = PhotoGate(mean, scale, weights, bias, refuse_at={}, card={})
+        gate = PhotoGate(mean, scale, weights, bias, refuse_at={})
         probabilities[test] = gate.probabilities(features[test])
     return probabilities
 

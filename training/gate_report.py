@@ -11,6 +11,7 @@ from model.card import ModelCard
 from model.photo_gate import ANSWERED_KINDS, PhotoKind
 from model.predictor import calibrate
 from training.gate_data import GateSample
+from training.metrics import threshold_metrics
 
 
 def close_up_figures(
@@ -48,10 +49,8 @@ def _figures(labels: np.ndarray, probabilities: np.ndarray, card: ModelCard) -> 
     if labels.any() and (~labels).any():
         figures["roc_auc"] = float(roc_auc_score(labels, probabilities))
     for name in ("screening", "balanced"):
-        threshold = getattr(card.thresholds, name)
-        flagged = probabilities >= threshold
-        if labels.any():
-            figures[f"{name}_sensitivity"] = float(flagged[labels].mean())
-        if (~labels).any():
-            figures[f"{name}_specificity"] = float((~flagged[~labels]).mean())
+        at = threshold_metrics(labels.astype(int), probabilities, getattr(card.thresholds, name))
+        for figure in ("sensitivity", "specificity"):
+            if at[figure] is not None:
+                figures[f"{name}_{figure}"] = at[figure]
     return figures

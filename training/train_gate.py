@@ -136,16 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev_features = extract(extractor, dev, [False] * len(dev), cache, config.seed)
     checked = dev[: config.watermark_checks]
     dev_marked = extract(extractor, checked, [True] * len(checked), cache, config.seed + 1)
-    fit = {"folds": config.folds, "l2": config.l2, "seed": config.seed}
-    held_out = held_out_probabilities(features, pool, **fit)  # type: ignore[arg-type]
-    held_out_photos = held_out_probabilities(features, pool, by_photo=True, **fit)  # type: ignore[arg-type]
+    held_out = held_out_probabilities(
+        features, pool, folds=config.folds, l2=config.l2, seed=config.seed
+    )
+    held_out_photos = held_out_probabilities(
+        features, pool, folds=config.folds, l2=config.l2, seed=config.seed, by_photo=True
+    )
     refuse_at = choose_thresholds(held_out, pool, max_spot_refused=config.max_spot_refused)
 
     # The head refitted on every training photo, and the dev sets it never saw.
     mean, scale, weights, bias = fit_head(
         features, [s.kind for s in pool], l2=config.l2, seed=config.seed
     )
-    head = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at, card={})
+    head = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at)
     dev_table = refusal_table(head.probabilities(dev_features), dev, refuse_at)
     held_out_kinds = [decision(row, refuse_at).kind for row in held_out]
     spot_rows = [

@@ -7,6 +7,7 @@ the real bot and the fake Bot API; each answer must be the one its kind calls fo
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ import pytest
 
 from bot.texts import text
 from model.loader import default_model_path
-from model.photo_gate import SHIPPED_GATE_PATH, PhotoKind, load_served_gate, photo_verdict
+from model.photo_gate import (
+    SHIPPED_GATE_PATH,
+    PhotoKind,
+    ServedGate,
+    load_served_gate,
+    photo_verdict,
+)
 from preprocessing import assess_quality, decode_image
 from tests.bot.conftest import StartBot, encode
 from tests.bot.fake_api import FakeBotApi
@@ -46,10 +53,16 @@ def topic_photos(topic: str, count: int) -> list[bytes]:
     return [(CLINICAL / row["image"]).read_bytes() for row in rows[:count]]
 
 
+@functools.cache
+def shipped_gate() -> ServedGate:
+    """The shipped photo gate, loaded once for the module."""
+    return load_served_gate()
+
+
 def expected_kind(data: bytes) -> tuple[PhotoKind | None, bool]:
     """What the shipped gates decide for these bytes: (kind, answered)."""
     image = decode_image(data)
-    verdict = photo_verdict(assess_quality(image), load_served_gate().decide([image])[0])
+    verdict = photo_verdict(assess_quality(image), shipped_gate().decide([image])[0])
     return verdict.kind, verdict.answered
 
 

@@ -57,7 +57,6 @@ def test_the_head_gives_a_distribution_and_checks_the_feature_count() -> None:
         weights=rng.normal(size=(8, 4)),
         bias=rng.normal(size=4),
         refuse_at=REFUSE_AT,
-        card={},
     )
     found = head.probabilities(rng.normal(size=(5, 8)))
     assert found.shape == (5, 4) and found.sum(axis=1) == pytest.approx(np.ones(5))

@@ -61,7 +61,7 @@ def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
     features = extract(
         FeatureExtractor(gate_backbone()), pool, marked, tmp_path / "features.npz", 0
     )
-    head = PhotoGate(*fit_head(features, [s.kind for s in pool], l2=config.l2, seed=0), {}, {})
+    head = PhotoGate(*fit_head(features, [s.kind for s in pool], l2=config.l2, seed=0), {})
     unmarked = [i for i, flag in enumerate(marked) if not flag][:12]
     inputs = np.stack([gate_input(pool[i].load()) for i in unmarked])
     served_probabilities = served.probabilities(inputs)  # float16 weights: close, not equal

@@ -10,14 +10,14 @@ import argparse
 from pathlib import Path
 
 # Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import REPO_ROOT, SHARED_DATA
+from tests.conftest import REPO_ROOT, SHARED_DATA, SHIPPED_DATA
 
 import numpy as np
 
 from model.card import ModelCard
 from model.loader import LoadedModel, load_model
 from model.predictor import RiskLevel, calibrate, risk_level
-from training.data import Record, read_dataset
+from training.data import Record, read_datasets
 from training.split import read_split
 
 
@@ -50,6 +50,9 @@ def parse_arguments(description: str) -> argparse.Namespace:
 def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str, str]]:
     """Return the shared images of one split of a split file.
 
+    Reads every shared folder the shipped model was trained on that is present
+    (dermoscopy, and BCN20000 beside it); images of an absent folder are left out.
+
     Args:
         split_file: A `split.csv` written by a training run.
         split: "train", "val", "test", or "all" for every image in the file.
@@ -66,7 +69,7 @@ def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str,
     assignment = read_split(split_file)
     records = [
         r
-        for r in read_dataset(SHARED_DATA).records
+        for r in read_datasets([f for f in SHIPPED_DATA if (f / "labels.csv").is_file()]).records
         if r.image_id in assignment and split in ("all", assignment[r.image_id])
     ]
     return records, assignment

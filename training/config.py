@@ -48,6 +48,13 @@ class TrainConfig:
     saturation: tuple[float, float] = augment.SATURATION  # RandomSaturation (0.5: unchanged)
     hue: float = augment.HUE
     zoom: tuple[float, float] = augment.ZOOM  # RandomZoom range (negative zooms in)
+    # Share of training images brought down to lower detail and back, and the fractions
+    # of the side drawn from (0.35: an 84 px BCN20000 photo's detail in the 192 px input).
+    resolution_loss_share: float = augment.RESOLUTION_LOSS_SHARE
+    resolution_loss_scales: tuple[float, ...] = augment.RESOLUTION_LOSS_SCALES
+    # Melanomas and moles balanced within each source, not over all: a source's class
+    # share (BCN20000: 40 % melanomas, 14 % elsewhere) then marks neither class.
+    balance_classes_within_sources: bool = False
     mix_up: float = 0.0  # keras.layers.MixUp alpha: blend pairs of training images (0: off)
     hair_copies: float = 0.16  # extra hairy copies per image of `hair_copies_of` (0 disables)
     # "all": every image alike, so hair (and hair-removal traces) says nothing about the
@@ -85,8 +92,9 @@ class TrainConfig:
     cache_dir: Path | None = Path(".cache/melnev")
     # 2.4.0 was trained before incomplete batches were dropped (2.4.1) and before each
     # batch was sure to get its own augmentation draws (2.5.0); 2.6.0 adds
-    # `--acquisition-copies 0.2` (camera changes and skin-marker ink) to the command.
-    model_version: str = "2.6.0"
+    # `--acquisition-copies 0.2` (camera changes and skin-marker ink) to the command;
+    # 3.0.0 trains on three sources (`docs/model.md`).
+    model_version: str = "3.0.0"
 
 
 def parse_config(argv: Sequence[str] | None) -> TrainConfig:
@@ -128,7 +136,13 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
         parser.error(
             f"--excised-nevus-weight must be > 0. Received: {values['excised_nevus_weight']}"
         )
-    for name in ("recolour_share", "amplitude_share", "amplitude_max_weight"):
+    if not all(0.0 < scale < 1.0 for scale in values["resolution_loss_scales"]):
+        parser.error(
+            "--resolution-loss-scales must be in (0, 1). "
+            f"Received: {values['resolution_loss_scales']}"
+        )
+    shares = ("recolour_share", "amplitude_share", "amplitude_max_weight", "resolution_loss_share")
+    for name in shares:
         if not 0.0 <= values[name] <= 1.0:
             flag = "--" + name.replace("_", "-")
             parser.error(f"{flag} must be in [0, 1]. Received: {values[name]}")

@@ -32,7 +32,11 @@ class HardLabelAUC(keras.metrics.AUC):
 
 
 def training_weights(
-    labels: np.ndarray, confirmations: Sequence[str], *, excised_nevus_weight: float = 1.0
+    labels: np.ndarray,
+    confirmations: Sequence[str],
+    *,
+    excised_nevus_weight: float = 1.0,
+    sources: Sequence[str] | None = None,
 ) -> np.ndarray:
     """Return per-image loss weights: classes balanced, excised moles weighted up among moles.
 
@@ -42,16 +46,23 @@ def training_weights(
     moles are the hard negatives, and the moles a second opinion is asked about, while
     followed-up moles dominate HAM10000's nevus class and are easy.
 
+    With `sources`, the classes are balanced within each source instead (each source
+    keeps a weight in proportion to its images): a source's melanoma share then says
+    nothing about the class, so neither does anything that marks the source, such as
+    BCN20000's 84 px photos and its 40 % melanomas.
+
     Args:
         labels: 0/1 labels (1: melanoma), one per training image.
         confirmations: `Record.confirmation` of each image.
         excised_nevus_weight: Relative weight of an excised mole (1: all moles alike).
+        sources: `Record.source` of each image, to balance the classes per source.
 
     Returns:
         float32 weights of mean 1, one per image.
 
     Raises:
-        ValueError: For a non-positive weight, one class only or mismatched lengths.
+        ValueError: For a non-positive weight, one class only (in a source, with
+            `sources`) or mismatched lengths.
     """
     labels = np.asarray(labels)
     if excised_nevus_weight <= 0:
@@ -63,16 +74,23 @@ def training_weights(
         raise ValueError(
             f"One confirmation per label. Received: {len(confirmations)} for {len(labels)} labels"
         )
+    if sources is not None and len(sources) != len(labels):
+        raise ValueError(f"One source per label. Received: {len(sources)} for {len(labels)} labels")
+    groups = np.zeros(len(labels), int) if sources is None else np.asarray(sources)
     melanoma = labels == 1
-    if melanoma.all() or not melanoma.any():
-        raise ValueError("`labels` must contain both classes. Received: one class only")
     excised = np.array([c == EXCISED for c in confirmations]) & ~melanoma
     relative = np.where(excised, excised_nevus_weight, 1.0)
     weights = np.empty(len(labels), np.float64)
-    weights[melanoma] = 0.5 / melanoma.mean()
-    nevi = relative[~melanoma]
-    weights[~melanoma] = 0.5 / (1 - melanoma.mean()) * nevi / nevi.mean()
-    return weights.astype(np.float32)
+    for group in np.unique(groups):
+        members = groups == group
+        group_melanomas, group_nevi = members & melanoma, members & ~melanoma
+        if not group_melanomas.any() or not group_nevi.any():
+            where = "" if sources is None else f" of source {group}"
+            raise ValueError(f"`labels`{where} must contain both classes. Received: one class only")
+        weights[group_melanomas] = 0.5 * members.sum() / group_melanomas.sum()
+        nevi = relative[group_nevi]
+        weights[group_nevi] = 0.5 * members.sum() / group_nevi.sum() * nevi / nevi.mean()
+    return (weights / weights.mean()).astype(np.float32)
 
 
 def make_optimizer(

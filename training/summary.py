@@ -16,8 +16,8 @@ from training.split import split_summary
 
 LIMITATIONS = [
     "Not a diagnosis and not a medical device: a statistical estimate from one photo.",
-    "Trained only on dermoscopic images (HAM10000, ISIC 2017) of mostly light skin; "
-    "phone photos and dark skin are outside the training data.",
+    "Trained only on dermoscopic images (HAM10000, ISIC 2017, BCN20000) of mostly light "
+    "skin; phone photos and dark skin are outside the training data.",
     "Only melanoma vs melanocytic nevus: other lesions (basal cell carcinoma, "
     "seborrhoeic keratosis, ...) are outside its scope.",
     "Training data licensed CC BY-NC 4.0: non-commercial use only.",

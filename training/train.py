@@ -180,9 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         y_train,
         [r.confirmation for r in kept_records],
         excised_nevus_weight=config.excised_nevus_weight,
+        sources=[r.source for r in kept_records] if config.balance_classes_within_sources else None,
     )
     augmenter = augment.build_augmenter(
-        config.seed, saturation=config.saturation, hue=config.hue, zoom=config.zoom
+        config.seed,
+        saturation=config.saturation,
+        hue=config.hue,
+        zoom=config.zoom,
+        resolution_loss_share=config.resolution_loss_share,
+        resolution_loss_scales=config.resolution_loss_scales,
     )
     train_input = make_training_input(
         x_train,

@@ -13,10 +13,11 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
         "Not a diagnosis and not a medical device: a statistical estimate from one photo.": (
             "Это не диагноз и не медицинское изделие: статистическая оценка по одному фото."
         ),
-        "Trained only on dermoscopic images (HAM10000, ISIC 2017) of mostly light skin; "
-        "phone photos and dark skin are outside the training data.": (
-            "Обучена только на дерматоскопических снимках (HAM10000, ISIC 2017), в основном "
-            "светлой кожи; фото с телефона и тёмная кожа в обучающие данные не входят."
+        "Trained only on dermoscopic images (HAM10000, ISIC 2017, BCN20000) of mostly light "
+        "skin; phone photos and dark skin are outside the training data.": (
+            "Обучена только на дерматоскопических снимках (HAM10000, ISIC 2017, BCN20000), "
+            "в основном светлой кожи; фото с телефона и тёмная кожа в обучающие данные "
+            "не входят."
         ),
         "Only melanoma vs melanocytic nevus: other lesions (basal cell carcinoma, "
         "seborrhoeic keratosis, ...) are outside its scope.": (

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from training.augment import build_augmenter
+from training.augment import RandomResolutionLoss, build_augmenter
 from training.inputs import full_batches, make_training_input
 
 
@@ -193,3 +193,29 @@ def test_mix_up_alpha_must_not_be_negative() -> None:
     images, labels = labelled_by_brightness()
     with pytest.raises(ValueError, match="mix_up_alpha"):
         make_training_input(images, labels, 8, seed=0, mix_up_alpha=-0.1)
+
+
+def high_frequency_energy(images: np.ndarray) -> np.ndarray:
+    """Mean absolute difference of neighbouring pixels, per image (detail left)."""
+    return np.abs(np.diff(images, axis=2)).mean(axis=(1, 2, 3))
+
+
+def test_resolution_loss_brings_a_share_of_images_to_each_scale() -> None:
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (400, 48, 48, 3)).astype(np.float32)
+    layer = RandomResolutionLoss(0.6, (0.35, 0.5), seed=3)
+
+    out = np.asarray(layer(images, training=True))
+
+    detail = high_frequency_energy(out) / high_frequency_energy(images)
+    unchanged = np.isclose(detail, 1.0)
+    # Two scales, two levels of detail left, in about equal shares; the rest untouched.
+    assert abs(unchanged.mean() - 0.4) < 0.08
+    coarse, fine = detail < 0.07, (detail >= 0.07) & ~unchanged
+    assert abs(coarse.mean() - 0.3) < 0.08 and abs(fine.mean() - 0.3) < 0.08
+    np.testing.assert_array_equal(np.asarray(layer(images, training=False)), images)
+
+
+def test_resolution_loss_scales_must_be_fractions() -> None:
+    with pytest.raises(ValueError, match="Received: scale="):
+        RandomResolutionLoss(0.3, (0.5, 1.0))

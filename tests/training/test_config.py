@@ -121,3 +121,23 @@ def test_amplitude_mixing_is_off_by_default_and_takes_probabilities(
         with pytest.raises(SystemExit):
             parse_config([flag, value])
         assert f"{flag} must be in [0, 1]" in capsys.readouterr().err
+
+
+def test_resolution_loss_and_source_balance_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    default = TrainConfig()
+    assert (default.resolution_loss_share, default.resolution_loss_scales) == (0.3, (0.5,))
+    assert default.balance_classes_within_sources is False
+
+    flags = ["--resolution-loss-share", "0.4", "--resolution-loss-scales", "0.35", "0.5"]
+    config = parse_config([*flags, "--balance-classes-within-sources"])
+
+    assert config.resolution_loss_share == pytest.approx(0.4)
+    assert config.resolution_loss_scales == (0.35, 0.5)
+    assert config.balance_classes_within_sources is True
+    for flags, message in (
+        (["--resolution-loss-scales", "1.5"], "--resolution-loss-scales must be in (0, 1)"),
+        (["--resolution-loss-share", "1.2"], "--resolution-loss-share must be in [0, 1]"),
+    ):
+        with pytest.raises(SystemExit):
+            parse_config(flags)
+        assert message in capsys.readouterr().err

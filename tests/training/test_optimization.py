@@ -117,6 +117,42 @@ def test_training_weights_balance_the_classes_and_weigh_excised_moles_up() -> No
     assert weighted[4] == weighted[5] == weighted[9]  # other and unrecorded moles alike
 
 
+def test_training_weights_balance_the_classes_within_each_source() -> None:
+    # Source A: 1 melanoma in 4 images; source B (like BCN20000): 2 melanomas in 3.
+    labels = np.array([1, 0, 0, 0, 1, 1, 0])
+    sources = ["A", "A", "A", "A", "B", "B", "B"]
+    confirmations = ["histo", "histo", "", "", "histo", "histo", "histo"]
+
+    overall = training_weights(labels, confirmations)
+    per_source = training_weights(labels, confirmations, sources=sources)
+    with_excised = training_weights(
+        labels, confirmations, sources=sources, excised_nevus_weight=2.0
+    )
+
+    assert per_source.mean() == pytest.approx(1.0)
+    # Over all sources B's melanoma share marks it; within each source it does not.
+    group_a, group_b = np.arange(7) < 4, np.arange(7) >= 4
+    for weights in (per_source, with_excised):
+        for members in (group_a, group_b):
+            melanomas = weights[members & (labels == 1)].sum()
+            assert melanomas == pytest.approx(weights[members & (labels == 0)].sum())
+        # Each source keeps its share of the weight: 4 and 3 images of 7.
+        assert weights[group_a].sum() / weights.sum() == pytest.approx(4 / 7)
+    assert overall[group_b & (labels == 1)].sum() != pytest.approx(
+        overall[group_b & (labels == 0)].sum()
+    )
+    assert with_excised[1] == pytest.approx(2 * with_excised[2])  # excised moles still weigh up
+    # One source only is the plain class balance.
+    np.testing.assert_allclose(training_weights(labels, confirmations, sources=["A"] * 7), overall)
+
+
+def test_source_balanced_weights_need_both_classes_in_every_source() -> None:
+    with pytest.raises(ValueError, match="of source B must contain both classes"):
+        training_weights(np.array([1, 0, 1]), ["", "", ""], sources=["A", "A", "B"])
+    with pytest.raises(ValueError, match="One source per label"):
+        training_weights(np.array([1, 0]), ["", ""], sources=["A"])
+
+
 @pytest.mark.parametrize(
     ("labels", "confirmations", "weight", "message"),
     [

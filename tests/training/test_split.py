@@ -126,9 +126,18 @@ def test_three_real_sources_split_by_lesion_and_stratified(shared_data_dir: Path
         for label in ("melanoma", "nevus"):
             total = sum(counts[split][source][label] for split in counts)
             assert abs(counts["test"][source][label] / total - 0.15) < 0.03, (source, label)
-    # One folder reads as before, so the shipped two-source split is drawn again.
+    # One folder reads as before, so model 2.6.0's two-source split is drawn again.
     two = read_dataset(shared_data_dir).records
     assert assign_splits(two, seed=0) == assign_splits(read_datasets([shared_data_dir]).records)
+
+
+def test_the_two_source_split_of_model_2_6_0_is_drawn_again(shared_data_dir: Path) -> None:
+    recorded = read_split(Path(__file__).parent / "data" / "split_2_6_0.csv")
+
+    drawn = assign_splits(read_dataset(shared_data_dir).records, seed=0)
+
+    assert len(recorded) == 9642
+    assert drawn == recorded
 
 
 def test_records_by_split_keeps_dataset_order_and_holds_out_untrained_sources() -> None:

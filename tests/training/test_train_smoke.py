@@ -26,6 +26,7 @@ from model.loader import load_model
 from model.predictor import Predictor, RiskLevel
 from tests.conftest import shared_data_available, synthetic_lesion
 from training.evaluate import main as evaluate_main
+from training.loso_report import build_report, run_entry
 from training.train import main as train_main
 from training.transfer import PROBE_STRENGTHS
 
@@ -270,6 +271,10 @@ def test_leave_one_source_out_tests_the_unseen_source_whole(
     assert card["training"]["config"]["recolour_share"] == 0.5
     assert card["training"]["config"]["amplitude_share"] == 0.5
     assert "held_out" in card["metrics"]
+    report = build_report([out])  # as model/shipped/evaluation/leave_one_source_out.json
+    (entry,) = report["runs"]
+    assert (entry["held_out_source"], entry["trained_on"]) == ("ISIC2017", ["HAM10000"])
+    assert entry["metrics"]["held_out"]["ISIC2017"]["n"] == 20
 
 
 def test_linear_probe_then_wise_ft_zero_exports_the_probed_start(
@@ -314,3 +319,31 @@ def test_deterministic_reruns_give_bit_identical_models(
         np.testing.assert_array_equal(one, other)
     assert (runs[0] / "epochs.csv").read_text() == (runs[1] / "epochs.csv").read_text()
     assert read_json(runs[0] / "melnev.card.json")["training"]["config"]["deterministic"]
+
+
+def test_three_source_recipe_trains_and_reports_every_source(tmp_path: Path) -> None:
+    from tests.conftest import SHIPPED_DATA, shipped_data_available
+
+    if not shipped_data_available():
+        pytest.skip("needs ../shared/data/dermoscopy and bcn20000")
+    out = tmp_path / "three"
+    recipe = ["--balance-classes-within-sources", "--resolution-loss-share", "0.4"]
+    recipe += ["--resolution-loss-scales", "0.35", "0.5"]
+    data = ["--data", *map(str, SHIPPED_DATA), "--out", str(out), "--limit", "8"]
+
+    assert train_main([*data, *FAST, *recipe]) == 0
+
+    card = read_json(out / "melnev.card.json")
+    sources = {"HAM10000", "ISIC2017", "BCN20000"}
+    assert set(card["metrics"]["test"]) == {"overall", *sources}
+    assert set(card["training"]["data"]["counts"]) == sources
+    assert card["training"]["config"]["balance_classes_within_sources"] is True
+    assert card["training"]["config"]["resolution_loss_scales"] == [0.35, 0.5]
+    assert "BCN20000" in card["limitations"][1]
+
+
+def test_a_run_that_held_no_source_out_is_not_a_leave_one_source_out_run(
+    smoke_run: Path,
+) -> None:
+    with pytest.raises(ValueError, match="held no source out"):
+        run_entry(smoke_run)

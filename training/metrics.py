@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 from sklearn.metrics import average_precision_score
 
 from model.card import Thresholds
@@ -77,10 +78,21 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return float(numerator / denominator) if denominator else None
 
 
+def wilson_interval(successes: int, trials: int) -> list[float] | None:
+    """The 95 % Wilson score interval of a proportion (None without trials)."""
+    if not trials:
+        return None
+    interval = binomtest(successes, trials).proportion_ci(0.95, method="wilson")
+    return [float(interval.low), float(interval.high)]
+
+
 def threshold_metrics(
     labels: np.ndarray, probabilities: np.ndarray, threshold: float
 ) -> dict[str, Any]:
-    """Sensitivity, specificity, accuracies, F1 and confusion [[tn, fp], [fn, tp]] at p >= t."""
+    """Sensitivity, specificity (with 95 % Wilson intervals), accuracies, F1 and confusion.
+
+    The confusion matrix is [[tn, fp], [fn, tp]] at p >= t.
+    """
     predicted = probabilities >= threshold
     positive = labels == 1
     tp = int(np.sum(predicted & positive))
@@ -97,6 +109,8 @@ def threshold_metrics(
         "threshold": float(threshold),
         "sensitivity": sensitivity,
         "specificity": specificity,
+        "sensitivity_ci": wilson_interval(tp, tp + fn),
+        "specificity_ci": wilson_interval(tn, tn + fp),
         "balanced_accuracy": balanced,
         "accuracy": float((tp + tn) / labels.size),
         "f1": _ratio(2 * tp, 2 * tp + fp + fn),

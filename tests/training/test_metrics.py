@@ -14,6 +14,8 @@ from training.metrics import (
     bootstrap_auc,
     expected_calibration_error,
     metrics_by_source,
+    threshold_metrics,
+    wilson_interval,
 )
 
 THRESHOLDS = Thresholds(screening=0.3, balanced=0.6)
@@ -88,3 +90,18 @@ def test_metrics_reject_mismatched_sources_and_bad_labels() -> None:
         metrics_by_source([0, 1], [0.1, 0.9], ["a"], THRESHOLDS)
     with pytest.raises(ValueError, match="0 or 1"):
         binary_metrics([0, 2], [0.1, 0.9], THRESHOLDS)
+
+
+def test_sensitivity_and_specificity_carry_95_percent_wilson_intervals() -> None:
+    # Wilson's interval for 9 of 10: 0.596-0.982 (Newcombe 1998, method 3).
+    np.testing.assert_allclose(wilson_interval(9, 10), [0.5958, 0.9821], atol=1e-4)
+    assert wilson_interval(0, 0) is None
+    labels = np.array([1] * 10 + [0] * 4)
+    probabilities = np.array([0.9] * 9 + [0.1] + [0.1] * 4)
+
+    figures = threshold_metrics(labels, probabilities, 0.5)
+
+    assert figures["sensitivity"] == pytest.approx(0.9)
+    np.testing.assert_allclose(figures["sensitivity_ci"], [0.5958, 0.9821], atol=1e-4)
+    low, high = figures["specificity_ci"]
+    assert figures["specificity"] == 1.0 and high == 1.0 and 0.4 < low < 0.6

@@ -29,6 +29,10 @@ from training.data import LABEL_NAMES, Record
 SPLITS = ("train", "val", "test")
 SPLIT_COLUMNS = ("image_id", "lesion_id", "label", "source", "split")
 
+TWO_SOURCE_SPLIT = Path(__file__).resolve().parent / "splits" / "split_2_6_0.csv"
+"""Model 2.6.0's split of the dermoscopy folder (HAM10000, ISIC 2017), seed 0; the
+photo gate 1.0.0 draws its dermoscopy photos from it, and seed 0 draws it again."""
+
 
 def assign_splits(
     records: Sequence[Record],

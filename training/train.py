@@ -4,15 +4,18 @@ Reads top to bottom: data -> lesion-grouped split -> preprocessing cache ->
 augmented input pipeline -> model -> fit (early stopping on validation AUC) ->
 calibration and thresholds on validation -> test metrics per source -> export.
 
-Usage (the shipped model, about 35 min on a 2-core CPU):
-    melnev train --data ../shared/data/dermoscopy --out runs/shipped \\
-        --export model/shipped/melnev.keras --exclude-nevus-confirmations follow_up \\
-        --acquisition-copies 0.2
+Usage (the shipped model 3.0.0, three sources, about 50 min on a 2-core CPU):
+    melnev train --data ../shared/data/dermoscopy ../shared/data/bcn20000 \
+        --out runs/shipped --export model/shipped/melnev.keras \
+        --exclude-nevus-confirmations follow_up --acquisition-copies 0.2 \
+        --balance-classes-within-sources --resolution-loss-share 0.4 \
+        --resolution-loss-scales 0.35 0.5 --epochs 6
 
-Leave-one-source-out (train on HAM10000 only, test on every ISIC 2017 image):
-    melnev train --data ../shared/data/dermoscopy --out runs/ham-only \\
-        --exclude-nevus-confirmations follow_up --acquisition-copies 0.2 \\
-        --train-sources HAM10000
+Leave-one-source-out (the same recipe on two sources, tested on every image of the
+third), e.g. HAM10000 held out:
+    melnev train --data ../shared/data/dermoscopy ../shared/data/bcn20000 \
+        --out runs/loso-ham --split-file model/shipped/split.csv \
+        --train-sources ISIC2017 BCN20000 <the recipe flags above>
 
 Smoke run (a minute):
     melnev train --data ../shared/data/dermoscopy --out /tmp/smoke --limit 40 --epochs 1

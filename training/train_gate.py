@@ -48,6 +48,7 @@ from training.gate_fit import (
     topic_table,
 )
 from training.gate_report import close_up_figures
+from training.split import TWO_SOURCE_SPLIT
 
 logger = logging.getLogger(__name__)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -73,7 +74,7 @@ class GateConfig:
     bcn: Path = SHARED / "bcn20000"
     clinical: Path = SHARED / "clinical"
     topics: Path = TOPICS_TABLE
-    split_file: Path = SHIPPED_MODEL_PATH.parent / "split.csv"
+    split_file: Path = TWO_SOURCE_SPLIT  # the gate's dermoscopy photos, as for gate 1.0.0
     out: Path = Path("runs/gate")
     export: Path | None = None
     dermoscopy_train: int = 2000

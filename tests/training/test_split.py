@@ -9,6 +9,7 @@ import pytest
 
 from training.data import MELANOMA, NEVUS, Record, read_dataset, read_datasets
 from training.split import (
+    TWO_SOURCE_SPLIT,
     assign_splits,
     read_split,
     records_by_split,
@@ -132,7 +133,7 @@ def test_three_real_sources_split_by_lesion_and_stratified(shared_data_dir: Path
 
 
 def test_the_two_source_split_of_model_2_6_0_is_drawn_again(shared_data_dir: Path) -> None:
-    recorded = read_split(Path(__file__).parent / "data" / "split_2_6_0.csv")
+    recorded = read_split(TWO_SOURCE_SPLIT)
 
     drawn = assign_splits(read_dataset(shared_data_dir).records, seed=0)
 

@@ -229,3 +229,22 @@ def test_hair_drawn_on_a_mole_does_not_make_it_look_like_melanoma(shipped: Loade
 
     assert abs(mean_change) < 0.05
     assert new_alarms < 0.15
+
+
+def test_leave_one_source_out_report_tests_whole_sources_with_the_shipped_recipe(
+    shipped: LoadedModel,
+) -> None:
+    report_path = default_model_path().parent / "evaluation" / "leave_one_source_out.json"
+    report = json.loads(report_path.read_text())
+    counts = shipped.card.training["data"]["counts"]
+    recipe = shipped.card.training["command"].split("--exclude-nevus-confirmations")[1]
+
+    assert report["runs"]
+    for run in report["runs"]:
+        held_out = run["held_out_source"]
+        figures = run["metrics"]["held_out"][held_out]
+        assert held_out not in run["trained_on"]
+        assert set(run["trained_on"]) | {held_out} == set(counts)
+        assert figures["n"] == sum(counts[held_out].values())  # every image of the source
+        assert run["model_version"] == shipped.card.model_version
+        assert recipe.strip() in run["command"]  # the shipped recipe

@@ -140,9 +140,7 @@ def test_predict_uses_the_shipped_model_by_default(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not shipped_data_available(), reason="needs ../shared/data: dermoscopy, bcn20000"
-)
+@needs_shipped_data
 def test_evaluate_reproduces_the_cards_test_metrics(shipped: LoadedModel, tmp_path: Path) -> None:
     split_file = default_model_path().parent / "split.csv"
     arguments = ["--data", *map(str, SHIPPED_DATA), "--split-file", str(split_file)]
@@ -166,9 +164,7 @@ AUC_TOLERANCE = 0.003
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not shipped_data_available(), reason="needs ../shared/data: dermoscopy, bcn20000"
-)
+@needs_shipped_data
 def test_served_model_reproduces_the_cards_test_metrics(shipped: LoadedModel) -> None:
     card = shipped.card
     assignment = read_split(default_model_path().parent / "split.csv")
@@ -220,9 +216,7 @@ def hair_effect(loaded: LoadedModel, count: int = 48) -> tuple[float, float]:
     return float(np.mean(hairy - plain)), float(np.mean((hairy >= screening) & (plain < screening)))
 
 
-@pytest.mark.skipif(
-    not shipped_data_available(), reason="needs ../shared/data: dermoscopy, bcn20000"
-)
+@needs_shipped_data
 def test_hair_drawn_on_a_mole_does_not_make_it_look_like_melanoma(shipped: LoadedModel) -> None:
     # Model 2.3.0 (hairy copies of melanomas only) failed this: +0.29 on all test moles.
     mean_change, new_alarms = hair_effect(shipped)

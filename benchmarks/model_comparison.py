@@ -25,24 +25,17 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import SHIPPED_SPLIT_FILE, split_records  # noqa: E402, I001
+from shared_split import SHIPPED_SPLIT_FILE, model_inputs, split_records  # noqa: E402, I001
 
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.loader import load_model  # noqa: E402
 from model.predictor import Predictor, calibrate  # noqa: E402
-from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
-from training.data import MELANOMA, load_image_rgb  # noqa: E402
+from training.data import MELANOMA  # noqa: E402
 from training.split import read_split  # noqa: E402
 
 BOOTSTRAP_DRAWS = 1000
-
-
-def model_input(task: tuple[Path, PreprocessConfig]) -> np.ndarray:
-    """Load one photo and preprocess it as a card says."""
-    path, config = task
-    return preprocess(load_image_rgb(path), config)
 
 
 def paired_auc_difference(
@@ -77,8 +70,7 @@ def main() -> int:
     answers = {}
     with ProcessPoolExecutor() as pool:
         for name, loaded in models.items():
-            tasks = [(r.path, loaded.card.preprocessing) for r in records]
-            images = np.stack(list(pool.map(model_input, tasks, chunksize=16)))
+            images = model_inputs(pool, records, loaded.card.preprocessing)
             logits = Predictor(loaded).logits(images).ravel()
             answers[name] = calibrate(logits, loaded.card.calibration).ravel()
     versions = {name: loaded.card.model_version for name, loaded in models.items()}

@@ -20,6 +20,7 @@ Usage:
 
 from __future__ import annotations
 
+import functools
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,25 +28,22 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
+from shared_split import (  # noqa: E402, I001
+    load_model_and_records,
+    model_inputs,
+    parse_arguments,
+    risk_levels,
+)
 
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.predictor import Predictor, calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
-from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
-from training.data import MELANOMA, load_image_rgb  # noqa: E402
+from training.data import MELANOMA  # noqa: E402
 
 BCN20000_SIDE = 84
 """BCN20000's photos are 84 x 84 px."""
-
-
-def model_input(task: tuple[Path, int, PreprocessConfig]) -> np.ndarray:
-    """Load one photo, shrink its short side to `side` px (0: as sent), preprocess it."""
-    path, side, config = task
-    image = load_image_rgb(path)
-    return preprocess(shrink_to(image, side) if side else image, config)
 
 
 def main() -> int:
@@ -61,8 +59,8 @@ def main() -> int:
     answers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     with ProcessPoolExecutor() as pool:
         for side in (0, BCN20000_SIDE):
-            tasks = [(r.path, side, card.preprocessing) for r in records]
-            images = np.stack(list(pool.map(model_input, tasks, chunksize=16)))
+            change = functools.partial(shrink_to, short_side=side) if side else None
+            images = model_inputs(pool, records, card.preprocessing, change)
             logits = predictor.logits(images).ravel()
             answers[side] = (calibrate(logits, card.calibration).ravel(), risk_levels(logits, card))
     own, small = answers[0], answers[BCN20000_SIDE]

@@ -7,6 +7,8 @@ Imported by the benchmark scripts after they put the repository on `sys.path`.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 
 # Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
@@ -17,7 +19,8 @@ import numpy as np
 from model.card import ModelCard
 from model.loader import LoadedModel, load_model
 from model.predictor import RiskLevel, calibrate, risk_level
-from training.data import Record, read_datasets
+from preprocessing.pipeline import PreprocessConfig, preprocess
+from training.data import Record, load_image_rgb, read_datasets
 from training.split import read_split
 
 
@@ -99,3 +102,31 @@ def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
     order = list(RiskLevel)
     level = np.vectorize(lambda probability: order.index(risk_level(probability, card.thresholds)))
     return level(calibrate(logits, card.calibration))
+
+
+Change = Callable[[np.ndarray], np.ndarray]
+
+
+def _model_input(task: tuple[Path, PreprocessConfig, Change | None]) -> np.ndarray:
+    path, config, change = task
+    image = load_image_rgb(path)
+    return preprocess(change(image) if change else image, config)
+
+
+def model_inputs(
+    pool: Executor,
+    records: Sequence[Record],
+    config: PreprocessConfig,
+    change: Change | None = None,
+) -> np.ndarray:
+    """Every record's photo, changed by `change` before `preprocess()`, as one uint8 batch.
+
+    Args:
+        pool: Where the photos are loaded and preprocessed (`change` must be picklable
+            for a process pool: a module-level function or a `functools.partial` of one).
+        records: The photos, in order.
+        config: The card's preprocessing.
+        change: What to do to each decoded photo first (None: nothing).
+    """
+    tasks = [(r.path, config, change) for r in records]
+    return np.stack(list(pool.map(_model_input, tasks, chunksize=16)))

@@ -6,6 +6,9 @@ tested on every image of the source it never saw (`held_out` in its metrics).
 Usage:
     python -m training.loso_report runs/loso-ham runs/loso-isic runs/loso-bcn \\
         --out model/shipped/evaluation/leave_one_source_out.json
+
+Runs recorded in an earlier report whose folders are gone can be kept with `--keep
+REPORT`: a new run replaces the kept one that held out the same source.
 """
 
 from __future__ import annotations
@@ -52,9 +55,28 @@ def run_entry(run: Path) -> dict[str, Any]:
     }
 
 
-def build_report(runs: Sequence[Path], earlier: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return the report: what it is, one entry per run, and earlier recipes' figures."""
-    report: dict[str, Any] = {"what": WHAT, "runs": [run_entry(run) for run in runs]}
+def build_report(
+    runs: Sequence[Path],
+    earlier: dict[str, Any] | None = None,
+    kept: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """Return the report: what it is, one entry per run, and earlier recipes' figures.
+
+    Args:
+        runs: Run folders of `melnev train --train-sources ...`.
+        earlier: Earlier recipes' figures, kept as they are under `earlier_runs`.
+        kept: Entries of an earlier report; one whose held-out source a run in `runs`
+            also holds out is replaced by that run.
+
+    Raises:
+        ValueError: When two of `runs` hold out the same source.
+    """
+    entries = [run_entry(run) for run in runs]
+    held_out = [entry["held_out_source"] for entry in entries]
+    if len(set(held_out)) != len(held_out):
+        raise ValueError(f"Two runs hold out the same source. Received: held_out={held_out}")
+    entries = [entry for entry in kept if entry["held_out_source"] not in held_out] + entries
+    report: dict[str, Any] = {"what": WHAT, "runs": entries}
     if earlier:
         report["earlier_runs"] = earlier
     return report
@@ -68,9 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--earlier", type=Path, default=None, help="a JSON of earlier recipes' figures to keep"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="an earlier report whose runs to keep (and its earlier_runs, unless --earlier)",
+    )
     args = parser.parse_args(argv)
+    kept_report = json.loads(args.keep.read_text()) if args.keep else {}
     earlier = json.loads(args.earlier.read_text()) if args.earlier else None
-    report = build_report(args.runs, earlier)
+    report = build_report(
+        args.runs, earlier or kept_report.get("earlier_runs"), kept_report.get("runs", ())
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     for entry in report["runs"]:

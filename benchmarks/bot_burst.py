@@ -40,8 +40,8 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.bot.fake_api import FakeBotApi  # noqa: E402
-from tests.bot.test_heatmap_and_limits import _bot_message  # noqa: E402
+from bot.testing.fake_api import FakeBotApi  # noqa: E402
+from bot.testing.updates import sent_message  # noqa: E402
 
 TOKEN = "100000:benchmark-token"
 
@@ -140,7 +140,7 @@ async def _heatmap(api: FakeBotApi, photo: bytes, user: int) -> float:
     (call,) = await api.wait_for("sendMessage", chat_id=user, timeout=60)
     data = call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     asked = time.monotonic()
-    api.press_button(user, _bot_message(api, call.params, reply_to=True), data)
+    api.press_button(user, sent_message(api, call.params, reply_to=True), data)
     (sent,) = await api.wait_for("sendPhoto", chat_id=user, timeout=120)
     return sent.at - asked
 

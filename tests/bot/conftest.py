@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.bot.fake_api import FakeBotApi
+from bot.testing.fake_api import FakeBotApi
 from tests.conftest import synthetic_lesion
 
 TOKEN = "123456789:AAF-SECRET-test-token-do-not-log-xyz"

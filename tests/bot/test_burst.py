@@ -10,9 +10,9 @@ import time
 
 import pytest
 
+from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from tests.bot.conftest import StartBot, encode
-from tests.bot.fake_api import FakeBotApi
 from tests.conftest import synthetic_lesion
 
 USERS = 30

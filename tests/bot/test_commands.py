@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from tests.bot.conftest import StartBot
-from tests.bot.fake_api import FakeBotApi
 
 USER = 1001
 

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.testing.fake_api import FakeBotApi
+from bot.testing.updates import sent_message
 from bot.texts import text
 from tests.bot.conftest import StartBot, encode
-from tests.bot.fake_api import FakeBotApi
 from tests.conftest import synthetic_lesion
 
 USER = 3003
@@ -22,14 +23,6 @@ async def _answer_with_button(fake_api: FakeBotApi, photo: bytes) -> dict[str, A
     return call.params
 
 
-def _bot_message(fake_api: FakeBotApi, params: dict[str, Any], reply_to: bool) -> dict[str, Any]:
-    from tests.bot.updates import bot_message
-
-    if not reply_to:
-        params = {key: value for key, value in params.items() if key != "reply_parameters"}
-    return bot_message(fake_api, "sendMessage", params)
-
-
 async def test_heatmap_button_sends_an_overlay_downloading_the_photo_again(
     start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
 ) -> None:
@@ -38,7 +31,7 @@ async def test_heatmap_button_sends_an_overlay_downloading_the_photo_again(
     assert len(fake_api.calls_of("downloadFile")) == 1
     data = answer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
 
-    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=True), data)
+    fake_api.press_button(USER, sent_message(fake_api, answer, reply_to=True), data)
     (sent,) = await fake_api.wait_for("sendPhoto", chat_id=USER)
     assert fake_api.calls_of("answerCallbackQuery")
     assert len(fake_api.calls_of("downloadFile")) == 2  # fetched again, not kept
@@ -57,7 +50,7 @@ async def test_heatmap_with_unknown_key_uses_the_replied_photo(
 ) -> None:
     await start_bot()
     answer = await _answer_with_button(fake_api, lesion_jpeg)
-    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=True), "hm:expired")
+    fake_api.press_button(USER, sent_message(fake_api, answer, reply_to=True), "hm:expired")
     await fake_api.wait_for("sendPhoto", chat_id=USER)
 
 
@@ -66,7 +59,7 @@ async def test_heatmap_without_any_photo_says_it_is_gone(
 ) -> None:
     await start_bot()
     answer = await _answer_with_button(fake_api, lesion_jpeg)
-    fake_api.press_button(USER, _bot_message(fake_api, answer, reply_to=False), "hm:expired")
+    fake_api.press_button(USER, sent_message(fake_api, answer, reply_to=False), "hm:expired")
     calls = await fake_api.wait_for("sendMessage", count=2, chat_id=USER)
     assert calls[-1].params["text"] == text("en", "heatmap_gone")
     assert not fake_api.calls_of("sendPhoto")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from model.loader import default_model_path
 from model.photo_gate import (
@@ -25,7 +26,6 @@ from model.photo_gate import (
 )
 from preprocessing import assess_quality, decode_image
 from tests.bot.conftest import StartBot, encode
-from tests.bot.fake_api import FakeBotApi
 from tests.bot.test_photos import text_page
 from tests.conftest import SHARED_DATA
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from bot.answers import invalid_answer, quality_answer
+from bot.testing.fake_api import Call, FakeBotApi
 from bot.texts import text
 from preprocessing import HEIF_SUPPORTED, InvalidImageReason, QualityIssue
 from tests.bot.conftest import StartBot, encode
-from tests.bot.fake_api import Call, FakeBotApi
 from tests.conftest import synthetic_lesion
 
 USER = 2002

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from tests.bot.conftest import TOKEN, StartBot
-from tests.bot.fake_api import FakeBotApi
 
 USER = 987654321
 
@@ -53,7 +53,7 @@ async def test_no_file_is_written_while_answering_and_drawing_a_heatmap(
     fake_api.send_message(USER, photo=lesion_jpeg)
     (answer,) = await fake_api.wait_for("sendMessage", chat_id=USER)
     assert answer.params["text"].startswith("Risk:")
-    from tests.bot.updates import bot_message
+    from bot.testing.updates import bot_message
 
     data = answer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     fake_api.press_button(USER, bot_message(fake_api, "sendMessage", answer.params), data)

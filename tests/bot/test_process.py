@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.testing.fake_api import FakeBotApi
 from tests.bot.conftest import TOKEN, encode
-from tests.bot.fake_api import FakeBotApi
 from tests.conftest import synthetic_lesion
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.testing.fake_api import FakeBotApi
+from bot.testing.updates import sent_message
 from model.loader import default_model_path
 from tests.bot.conftest import StartBot
-from tests.bot.fake_api import FakeBotApi
-from tests.bot.test_heatmap_and_limits import _bot_message
 from tests.bot.test_photos import assert_risk_answer
 
 pytestmark = pytest.mark.skipif(
@@ -67,7 +67,7 @@ async def test_heatmap_of_the_shipped_model(
     fake_api.send_message(USER, photo=photo)
     (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
     data = call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    fake_api.press_button(USER, _bot_message(fake_api, call.params, reply_to=True), data)
+    fake_api.press_button(USER, sent_message(fake_api, call.params, reply_to=True), data)
     (sent,) = await fake_api.wait_for("sendPhoto", chat_id=USER)
     overlay = Image.open(io.BytesIO(sent.params["_bytes_photo"]))
     assert overlay.format == "JPEG" and overlay.size == (512, 512)

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.bot.fake_api import FakeBotApi
+    from bot.testing.fake_api import FakeBotApi
 
 
 def user(user_id: int, language_code: str | None = "en") -> dict[str, Any]:
@@ -127,7 +127,7 @@ def callback_query(
 
 def bot_message(api: FakeBotApi, method: str, params: dict[str, Any]) -> dict[str, Any]:
     """The Message the Bot API returns for sendMessage / sendPhoto / editMessageText."""
-    from tests.bot.fake_api import BOT_USER
+    from bot.testing.fake_api import BOT_USER
 
     chat_id = int(params["chat_id"])
     found: dict[str, Any] = {
@@ -157,3 +157,14 @@ def bot_message(api: FakeBotApi, method: str, params: dict[str, Any]) -> dict[st
         if original is not None:
             found["reply_to_message"] = original
     return found
+
+
+def sent_message(api: FakeBotApi, params: dict[str, Any], *, reply_to: bool) -> dict[str, Any]:
+    """The Message a recorded sendMessage created, with or without its reply reference.
+
+    Pressing a button under an answer needs that answer as Telegram would return it;
+    `reply_to=False` drops the reference, as when the user deleted their photo.
+    """
+    if not reply_to:
+        params = {key: value for key, value in params.items() if key != "reply_parameters"}
+    return bot_message(api, "sendMessage", params)

@@ -23,7 +23,7 @@ from typing import Any
 import tornado.httputil
 import tornado.web
 
-from tests.bot import updates
+from bot.testing import updates
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "MelNev", "username": "melnev_test_bot"}
 TRUE_METHODS = frozenset(

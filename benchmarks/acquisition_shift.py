@@ -40,16 +40,16 @@ from model.loader import load_model  # noqa: E402
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
-from training.acquisition import (  # noqa: E402
+from training.classifier.acquisition import (  # noqa: E402
     add_noise,
     add_skin_marking,
     blur,
     jpeg,
     scale_channels,
 )
-from training.data import MELANOMA, Record, load_image_rgb  # noqa: E402
-from training.inputs import predict_logits  # noqa: E402
-from training.split import read_split  # noqa: E402
+from training.datasets import MELANOMA, Record, load_image_rgb  # noqa: E402
+from training.classifier.inputs import predict_logits  # noqa: E402
+from training.datasets.split import read_split  # noqa: E402
 
 
 def zoom_in(image: np.ndarray, fraction: float) -> np.ndarray:

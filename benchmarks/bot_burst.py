@@ -1,7 +1,7 @@
 """Burst benchmark: 30 users send a photo at the same moment to the real `melnev bot`.
 
-The bot runs as its own process (`python -m model.cli bot`, exactly what users run),
-pointed at the fake Bot API server of the test suite through `MELNEV_BASE_URL`.
+The bot runs as its own process (`python -m melnev bot`, exactly what users run),
+pointed at the fake Bot API server (`bot.testing.fake_api`) through `MELNEV_BASE_URL`.
 Reported: start-up time (process start to its first `getUpdates`), answer time per
 user (p50, p95, max), `/help` latency (median, p95, max) while the burst is worked on,
 the bot process's memory (RSS idle after start-up, and peak), and the same after one heatmap
@@ -11,8 +11,8 @@ Usage:
     .venv/bin/python benchmarks/bot_burst.py                      # shipped model, phone photos
     .venv/bin/python benchmarks/bot_burst.py --photos dataset     # the shared 256 px photos
 
-The phone photos are drawn by code: the photo-type gate answers them "not skin", so
-the classifier does not run on them; `--photos dataset` measures full answers.
+The phone photos are the two real example photos (`examples/`) upscaled to 1280 px with
+noise, so both gates and the classifier run on every one, as with `--photos dataset`.
     .venv/bin/python benchmarks/bot_burst.py --model path/to/model.keras --rounds 3
     .venv/bin/python benchmarks/bot_burst.py --json results.json
 
@@ -47,7 +47,7 @@ TOKEN = "100000:benchmark-token"
 
 
 def _photos(count: int, source: str, data_dir: Path) -> list[bytes]:
-    """`count` JPEGs: dataset photos (256 px), or phone-sized 1280 px synthetic lesions."""
+    """`count` JPEGs: dataset photos (256 px), or the example photos upscaled to 1280 px."""
     if source == "dataset":
         images = sorted((data_dir / "melanoma").glob("*.jpg"))[: count // 2]
         images += sorted((data_dir / "nevus").glob("*.jpg"))[: count - len(images)]
@@ -56,14 +56,17 @@ def _photos(count: int, source: str, data_dir: Path) -> list[bytes]:
         return [path.read_bytes() for path in images]
     import io
 
+    import numpy as np
     from PIL import Image
 
-    from tests.conftest import synthetic_lesion
-
+    examples = sorted((REPO / "examples").glob("*.jpg"))
     photos = []
     for seed in range(count):
+        example = Image.open(examples[seed % len(examples)]).convert("RGB").resize((1280, 960))
+        noise = np.random.default_rng(seed).normal(0, 4, (960, 1280, 3))
+        noisy = np.clip(np.asarray(example, np.float64) + noise, 0, 255).astype(np.uint8)
         buffer = io.BytesIO()
-        Image.fromarray(synthetic_lesion(1280, seed=seed)).save(buffer, "JPEG", quality=90)
+        Image.fromarray(noisy).save(buffer, "JPEG", quality=90)
         photos.append(buffer.getvalue())
     return photos
 
@@ -166,7 +169,7 @@ async def run(args: argparse.Namespace, runtime: str) -> dict[str, object]:
         "MELNEV_RUNTIME": runtime,
     }
     started = time.monotonic()
-    bot = subprocess.Popen([sys.executable, "-m", "model.cli", "bot"], env=env, cwd=workdir)
+    bot = subprocess.Popen([sys.executable, "-m", "melnev", "bot"], env=env, cwd=workdir)
     sampler = RssSampler(bot.pid)
     sampler.start()
     try:

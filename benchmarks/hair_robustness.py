@@ -33,9 +33,9 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.predictor import calibrate  # noqa: E402
 from preprocessing.hair import hair_mask  # noqa: E402
-from training.cache import preprocess_records  # noqa: E402
-from training.data import MELANOMA, load_image_rgb  # noqa: E402
-from training.inputs import predict_logits  # noqa: E402
+from training.classifier.cache import preprocess_records  # noqa: E402
+from training.datasets import MELANOMA, load_image_rgb  # noqa: E402
+from training.classifier.inputs import predict_logits  # noqa: E402
 
 HAIR_SEED = 1000
 # Share of a photo's pixels the hair mask covers, bounding the "real hair" groups.

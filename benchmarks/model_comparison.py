@@ -32,8 +32,8 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.loader import load_model  # noqa: E402
 from model.predictor import Predictor, calibrate  # noqa: E402
-from training.data import MELANOMA  # noqa: E402
-from training.split import read_split  # noqa: E402
+from training.datasets import MELANOMA  # noqa: E402
+from training.datasets.split import read_split  # noqa: E402
 
 BOOTSTRAP_DRAWS = 1000
 

@@ -1,10 +1,11 @@
-# ruff: noqa: I001  (tests.conftest must be imported before anything that loads TensorFlow)
+# ruff: noqa: I001  (shared_split sets the environment before anything loads TensorFlow)
 """The photo-type gate's targets: what is refused, and what is answered.
 
 Every DermNet figure comes from a head that never saw the photo's topic (the shipped
 gate's own settings and seed, five folds by topic); the dermoscopy dev sets (the
-classifier's validation and test splits) and the quality tests' non-skin pictures
-are scored by the shipped gate file itself (LiteRT), which never saw them. Each
+classifier's validation and test splits) and the real non-skin photos of
+`../shared/data/not_skin` (one per ImageNet class) are scored by the shipped gate
+file itself (LiteRT), which never saw them. Each
 decision is the bot's: the heuristic quality gate first, then the learned gate
 (`model.photo_gate.photo_verdict`).
 
@@ -20,25 +21,27 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
-from tests.conftest import SHARED_DATA  # noqa: E402
+from shared_split import SHARED_DATA  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from model.photo_gate import ServedGate, decision, load_served_gate, photo_verdict  # noqa: E402
 from preprocessing import assess_quality  # noqa: E402
-from training.gate_backbone import gate_backbone  # noqa: E402
-from training.gate_data import GateSample  # noqa: E402
-from training.gate_features import FeatureExtractor, extract  # noqa: E402
-from training.gate_fit import held_out_probabilities  # noqa: E402
-from training.train_gate import GateConfig, gather_photos  # noqa: E402
+from training.gate.backbone import gate_backbone  # noqa: E402
+from training.gate.data import GateSample  # noqa: E402
+from training.gate.features import FeatureExtractor, extract  # noqa: E402
+from training.gate.fit import held_out_probabilities  # noqa: E402
+from training.datasets import load_image_rgb  # noqa: E402
+from training.gate.train import GateConfig, gather_photos  # noqa: E402
 
 TARGETS = {
     "widespread (held-out topics)": ("refused", ">= 90 %"),
     "close_up / melanoma": ("refused", "<= 10 %"),
     "close_up / nevus": ("refused", "<= 10 %"),
     "dermoscopy dev sets": ("refused", "<= 2 %"),
-    "non-skin test pictures": ("refused", "all"),
+    "real non-skin photos": ("refused", "≥ 97 %"),
 }
 
 
@@ -83,7 +86,7 @@ def main() -> int:
     }
     rows["dermoscopy dev sets"] = refused_share(dev, dev_probabilities, gate)
     refused, pictures = non_skin_refused(gate)
-    rows["non-skin test pictures"] = refused / pictures
+    rows["real non-skin photos"] = refused / max(pictures, 1)
     print(f"photo gate {gate.card['gate_version']} (DermNet rows: whole topics held out)")
     print(f"{'group':38s} {'photos':>7s} {'refused':>8s}  target")
     for name, share in rows.items():
@@ -94,14 +97,14 @@ def main() -> int:
 
 
 def non_skin_refused(gate: ServedGate) -> tuple[int, int]:
-    """How many of the quality tests' non-skin pictures get no risk level, of how many."""
-    from tests.preprocessing.test_quality import NOT_LESIONS
-
+    """How many real non-skin photos (`../shared/data/not_skin`) get no risk level, of how many."""
+    folder = SHARED_DATA.parent / "not_skin" / "images"
+    photos = sorted(folder.glob("*.jpg"))
     refused = 0
-    for make in NOT_LESIONS.values():
-        image = make()
+    for path in photos:
+        image = load_image_rgb(path)
         refused += not photo_verdict(assess_quality(image), gate.decide([image])[0]).answered
-    return refused, len(NOT_LESIONS)
+    return refused, len(photos)
 
 
 if __name__ == "__main__":

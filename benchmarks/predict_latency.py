@@ -55,11 +55,11 @@ from model.loader import SHIPPED_MODEL_PATH, LoadedModel, load_model  # noqa: E4
 from model.predictor import Predictor  # noqa: E402
 from preprocessing import assess_quality, decode_image  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig  # noqa: E402
-from tests.conftest import synthetic_lesion  # noqa: E402
 
 SHARED_DATA = Path(
     os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
 )
+EXAMPLE = REPO_ROOT / "examples" / "mole_ISIC_0033971.jpg"
 
 
 def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:
@@ -69,8 +69,9 @@ def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:
 
 
 def phone_photo() -> bytes:
-    """A 4000x3000 JPEG: an upscaled synthetic lesion with sensor-like noise."""
-    base = cv2.resize(synthetic_lesion(768), (4000, 3000), interpolation=cv2.INTER_CUBIC)
+    """A 4000x3000 JPEG: the example mole upscaled, with sensor-like noise."""
+    example = decode_image(EXAMPLE.read_bytes())
+    base = cv2.resize(example, (4000, 3000), interpolation=cv2.INTER_CUBIC).astype(np.float64)
     noise = np.random.default_rng(1).normal(0, 5, base.shape)
     return jpeg_bytes(np.clip(base + noise, 0, 255).astype(np.uint8), quality=90)
 
@@ -84,7 +85,7 @@ def small_photo() -> tuple[bytes, str]:
                     return (
                         SHARED_DATA / row["image"]
                     ).read_bytes(), f"real HAM10000 {row['image']}"
-    return jpeg_bytes(synthetic_lesion(256)[53:203, 28:228]), "synthetic (shared data absent)"
+    return EXAMPLE.read_bytes(), f"the example photo {EXAMPLE.name} (shared data absent)"
 
 
 def loaded_model(path: Path | None, workdir: Path) -> tuple[LoadedModel, str]:
@@ -123,7 +124,7 @@ def p50_p95(samples: list[float]) -> tuple[float, float]:
 # The child reports its own peak (VmHWM, kB): ru_maxrss of a child forked from this
 # process would keep this process's peak across the exec.
 PEAK_RSS = (
-    "import re, sys; from model.cli import main; code = main(sys.argv[1:]); "
+    "import re, sys; from melnev.cli import main; code = main(sys.argv[1:]); "
     "status = open('/proc/self/status').read(); "
     "print('PEAK', re.search(r'VmHWM:\\s+(\\d+)', status).group(1)); sys.exit(code)"
 )
@@ -142,7 +143,7 @@ def cold_runs(command: list[str], runs: int = 3) -> float:
 def cold_start(model_path: Path, photo: Path) -> None:
     """Print the cold `melnev predict` of one photo against a bare numpy+PIL import."""
     melnev = shutil.which("melnev")
-    cli = [melnev] if melnev else [sys.executable, "-m", "model.cli"]
+    cli = [melnev] if melnev else [sys.executable, "-m", "melnev"]
     bare = cold_runs([sys.executable, "-c", "import numpy, PIL"])
     arguments = ["predict", "--model", str(model_path), str(photo)]
     seconds = cold_runs([*cli, *arguments])

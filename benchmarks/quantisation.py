@@ -34,10 +34,10 @@ from sklearn.metrics import roc_auc_score
 from model.convert import PRECISIONS, write_served_model
 from model.loader import load_model
 from model.serving import ServedModel
-from model.test_time import averaged_logits, dihedral_views
-from training.cache import preprocess_records
-from training.data import MELANOMA
-from training.inputs import predict_logits
+from model.views import averaged_logits, dihedral_views
+from training.classifier.cache import preprocess_records
+from training.datasets import MELANOMA
+from training.classifier.inputs import predict_logits
 
 AUC_TOLERANCE = 0.003
 LEVEL_TOLERANCE = 0.01

@@ -40,7 +40,7 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from model.predictor import Predictor, calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
-from training.data import MELANOMA  # noqa: E402
+from training.datasets import MELANOMA  # noqa: E402
 
 BCN20000_SIDE = 84
 """BCN20000's photos are 84 x 84 px."""

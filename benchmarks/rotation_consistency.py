@@ -1,7 +1,7 @@
 """How often does turning or mirroring a photo change the model's risk level?
 
 For each test-split photo the model is run on its 8 flips and rotations
-(`model.test_time.dihedral_views`). Printed, side by side:
+(`model.views.dihedral_views`). Printed, side by side:
 
 * one view (no test-time augmentation): how often turning by 90 degrees, mirroring,
   or any of the 8 views changes the risk level (low / moderate / high);
@@ -26,9 +26,9 @@ from shared_split import load_model_and_records, parse_arguments, risk_levels  #
 
 import numpy as np  # noqa: E402
 
-from model.test_time import MAX_VIEWS, dihedral_views  # noqa: E402
-from training.cache import preprocess_records  # noqa: E402
-from training.inputs import predict_logits  # noqa: E402
+from model.views import MAX_VIEWS, dihedral_views  # noqa: E402
+from training.classifier.cache import preprocess_records  # noqa: E402
+from training.classifier.inputs import predict_logits  # noqa: E402
 
 
 def main() -> int:

@@ -1,18 +1,21 @@
-# ruff: noqa: I001  (tests.conftest must be imported before anything that loads TensorFlow)
+# ruff: noqa: I001  (the environment must be set before anything loads TensorFlow)
 """What the benchmarks on the shared dermoscopy data have in common.
 
 Imported by the benchmark scripts after they put the repository on `sys.path`.
+`MELNEV_SHARED_DATA` points at another dermoscopy folder (default: `../shared/data/dermoscopy`
+beside the repository, with `bcn20000` beside it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
-# Imported first: it quiets TensorFlow and hides GPUs before TensorFlow loads.
-from tests.conftest import REPO_ROOT, SHARED_DATA, SHIPPED_DATA
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 
 import numpy as np
 
@@ -20,9 +23,18 @@ from model.card import ModelCard
 from model.loader import LoadedModel, load_model
 from model.predictor import RiskLevel, calibrate, risk_level
 from preprocessing.pipeline import PreprocessConfig, preprocess
-from training.data import Record, load_image_rgb, read_datasets
-from training.split import read_split
+from training.datasets import Record, load_image_rgb, read_datasets
+from training.datasets.split import read_split
 
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(
+    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
+)
+SHIPPED_DATA = (SHARED_DATA, SHARED_DATA.parent / "bcn20000")
+"""The folders the shipped model was trained on, in the order of its command."""
+EXAMPLES = REPO_ROOT / "examples"
+"""Real example photos shipped with the repository (`examples/README.md`)."""
 
 SHIPPED_SPLIT_FILE = REPO_ROOT / "model" / "shipped" / "split.csv"
 """The shipped model's split, every benchmark's default `--split-file`."""

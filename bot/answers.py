@@ -27,9 +27,8 @@ def prediction_answer(
     """Risk level, meaning, how often the level was given, advice, disclaimer.
 
     No probability is shown. The calibrated probability reflects the training set's
-    melanoma share (16 %), not the user's own prior, and the thresholds sit low
-    (screening 5.9 %, balanced 11.6 % for 2.6.0), so "HIGH" beside "14 %" read as a
-    contradiction. The level is what the thresholds were chosen for; the test split's
+    melanoma share, not the user's own prior, and the thresholds sit low (the card's),
+    so "HIGH" beside "14 %" read as a contradiction. The level is what the thresholds were chosen for; the test split's
     share of melanomas and moles that got it says honestly how much it is worth.
 
     Args:
@@ -183,7 +182,7 @@ def _section(title: str, lines: Iterable[str]) -> str:
 
 
 def _data_lines(card: ModelCard, language: str) -> list[str]:
-    """One line per training source, from the card's `training.data.counts`."""
+    """One line per training source, from the card's `training.datasets.counts`."""
     data = card.training.get("data")
     counts = data.get("counts") if isinstance(data, Mapping) else None
     if not isinstance(counts, Mapping):

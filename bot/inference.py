@@ -1,6 +1,7 @@
 """Model work off the event loop: a bounded worker pool with admission control.
 
-Decoding, the quality gate, preprocessing, the model and Grad-CAM are CPU-bound;
+The photo path (`model.assessment.assess_photo`: decoding, both gates, the model) and
+Grad-CAM are CPU-bound;
 the model runs from its LiteRT file (no TensorFlow), and so does Grad-CAM where the
 file carries the activation map (else Keras is loaded on the first heatmap request);
 they run in a `ThreadPoolExecutor` so the event loop keeps answering other users.
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
-import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -22,48 +21,17 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
+from model.assessment import Assessment, assess_photo
 from model.heatmap import LazyHeatmap
-from model.photo_gate import PhotoKind, ServedGate, needs_model, photo_verdict
-from model.predictor import Prediction, Predictor
-from preprocessing import (
-    InvalidImageError,
-    InvalidImageReason,
-    QualityReport,
-    assess_quality,
-    decode_image,
-)
+from model.photo_gate import ServedGate
+from model.predictor import Predictor
+from preprocessing import InvalidImageError, decode_image
 
 T = TypeVar("T")
 
 
 class QueueFullError(Exception):
     """Raised by `InferenceService.slot` when the global queue is full."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Analysis:
-    """What the bot learned from one photo; exactly one of the outcomes is set.
-
-    Attributes:
-        invalid: Why the bytes are not a usable image.
-        quality: The quality report (always set once the image decoded).
-        prediction: The model's answer, only when the quality and photo gates passed.
-        kind: The photo-type gate's kind (None without a gate or when it did not run).
-        seconds: Time spent in the worker.
-    """
-
-    invalid: InvalidImageReason | None = None
-    quality: QualityReport | None = None
-    prediction: Prediction | None = None
-    kind: PhotoKind | None = None
-    seconds: float = 0.0
-
-    @property
-    def outcome(self) -> str:
-        """The outcome: "invalid", "poor_quality" or "prediction"."""
-        if self.invalid is not None:
-            return "invalid"
-        return "prediction" if self.prediction is not None else "poor_quality"
 
 
 class InferenceService:
@@ -115,8 +83,8 @@ class InferenceService:
         finally:
             self._admitted -= 1
 
-    async def analyse(self, data: bytes) -> Analysis:
-        """Decode, check and predict one photo in the worker pool."""
+    async def analyse(self, data: bytes) -> Assessment:
+        """Run one photo through `model.assessment.assess_photo` in the worker pool."""
         return await self._run(self._analyse, data)
 
     async def heatmap_jpeg(self, data: bytes) -> bytes | None:
@@ -131,24 +99,8 @@ class InferenceService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(function, data))
 
-    def _analyse(self, data: bytes) -> Analysis:
-        started = time.perf_counter()
-        try:
-            image = decode_image(data)
-        except InvalidImageError as error:
-            return Analysis(invalid=error.reason, seconds=time.perf_counter() - started)
-        report = assess_quality(image)
-        decision = None
-        if self.gate is not None and needs_model(report):
-            decision = self.gate.decide([image])[0]
-        verdict = photo_verdict(report, decision)
-        prediction = self.predictor.predict([image])[0] if verdict.answered else None
-        return Analysis(
-            quality=dataclasses.replace(report, issues=verdict.issues),
-            prediction=prediction,
-            kind=verdict.kind,
-            seconds=time.perf_counter() - started,
-        )
+    def _analyse(self, data: bytes) -> Assessment:
+        return assess_photo(data, self.predictor, self.gate)
 
     def _heatmap_jpeg(self, data: bytes) -> bytes | None:
         try:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from model.test_time import check_views
+from model.views import check_views
 from preprocessing.pipeline import PreprocessConfig
 
 CARD_SUFFIX = ".card.json"
@@ -79,7 +79,7 @@ class ModelCard:
     preprocessing: PreprocessConfig
     thresholds: Thresholds
     calibration: Calibration = dataclasses.field(default_factory=Calibration)
-    test_time_views: int = 1  # flips/rotations averaged per photo (model.test_time)
+    test_time_views: int = 1  # flips/rotations averaged per photo (model.views)
     training: dict[str, Any] = dataclasses.field(default_factory=dict)
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
     limitations: list[str] = dataclasses.field(default_factory=list)

@@ -172,7 +172,8 @@ def load_imagenet_weights(model: keras.Model, path: Path | None = None) -> int:
     path = path or imagenet_weights_path("lite0")
     if not path.is_file():
         raise FileNotFoundError(
-            f"ImageNet weights not found: {path} (`python -m training.convert_backbone` makes them)"
+            f"ImageNet weights not found: {path} "
+            "(`python -m training.classifier.convert_backbone` makes them)"
         )
     with np.load(path) as archive:
         weights = {name: archive[name].astype(np.float32) for name in archive.files}

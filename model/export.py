@@ -53,15 +53,14 @@ def export_model(
         thresholds: Decision thresholds on the calibrated probability.
         calibration: Calibration parameters (identity when None).
         test_time_views: Flips/rotations the model is averaged over when serving
-            (`model.test_time`); the calibration and thresholds must have been
+            (`model.views`); the calibration and thresholds must have been
             fitted on logits averaged the same way.
         training: Training data, split and command summary.
         metrics: Evaluation metrics.
         limitations: Known limitations, in plain words.
         served_precision: Precision of the serving file (`model.convert.PRECISIONS`),
             or None for no serving file (the model is then served by Keras). float16
-            halves the file and moved 2.6.0's ROC AUC by 0.0001 and 0.14-0.21 % of its
-            risk levels (`benchmarks/quantisation.py`; int8 changed 2.5-3.4 %).
+            halves the file; `benchmarks/quantisation.py` measures what it changes.
         calibration_images: For int8: preprocessed training images to calibrate on.
 
     Returns:
@@ -135,8 +134,8 @@ def _write_served(
 def add_served_file(path: Path | str, *, precision: str = "float16") -> ModelCard:
     """Write the serving file of an already exported model and record it in its card.
 
-    The `.keras` file and everything else in the card stay as they are (models
-    exported before serving files existed, such as 2.6.0).
+    The `.keras` file and everything else in the card stay as they are (for models
+    exported before serving files existed).
 
     Args:
         path: The `.keras` file, with its card beside it.

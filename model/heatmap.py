@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.overlay import DISPLAY_SIDE, combine_view_cams, overlay_heatmap
-from model.test_time import check_views, dihedral_views
+from model.views import check_views, dihedral_views
 from preprocessing.pipeline import PreprocessConfig
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.test_time import turn_back
+from model.views import turn_back
 from preprocessing.geometry import resize
 from preprocessing.pipeline import PreprocessConfig, frame
 

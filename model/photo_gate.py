@@ -3,7 +3,7 @@
 A softmax head on frozen ImageNet EfficientNet-Lite0 features of the whole photo
 (squashed to 224 px: the context around a spot is what tells a rash from one spot).
 It sorts a photo into one of `PhotoKind`; only dermatoscope images and regular
-close-ups of one spot get a risk level. Trained by `python -m training.train_gate`,
+close-ups of one spot get a risk level. Trained by `python -m training.gate.train`,
 served as one LiteRT file `model/shipped/photo_gate.tflite` (pixels in, kind
 probabilities out; no TensorFlow) with its card `photo_gate.card.json`. `PhotoGate`
 is the head alone, as fitted on features.

@@ -12,7 +12,7 @@ import numpy as np
 
 from model.card import Calibration, ModelCard, Thresholds
 from model.loader import LoadedModel
-from model.test_time import averaged_logits
+from model.views import averaged_logits
 from preprocessing.pipeline import preprocess
 
 
@@ -79,7 +79,7 @@ class Predictor:
     The forward pass runs the card's LiteRT file (`model.serving`, no TensorFlow)
     when the card names one, else the Keras model as one `tf.function` with a fixed
     input signature, traced once. Each image is answered as the mean logit over the
-    card's `test_time_views` turns of it (`model.test_time`); a forward pass holds
+    card's `test_time_views` turns of it (`model.views`); a forward pass holds
     `max_batch_size // test_time_views` photos (at least one). Safe to call from
     several threads (LiteRT: one interpreter per thread).
 

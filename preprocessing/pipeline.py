@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
 from preprocessing.color import color_constancy
-from preprocessing.framing import lesion_box
 from preprocessing.geometry import ResizeMode, make_square, resize
 from preprocessing.hair import remove_hair
-
-Framing = Literal["centre", "lesion"]
-FRAMINGS: tuple[str, ...] = get_args(Framing)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,11 +23,7 @@ class PreprocessConfig:
         resize_mode: "crop" (centre square) or "pad".
         center_fraction: Centred part of that square that is kept (1.0: all of
             it). Trimming the frame drops the dermatoscope vignettes, rulers and
-            ink marks at the edges, which differ between clinics. With lesion
-            framing it applies only when no lesion square is found.
-        framing: "centre" (the centred square, then `center_fraction` of it) or
-            "lesion" (the square around the lesion found in the photo; the centred
-            framing when none is found). Needs `resize_mode` "crop".
+            ink marks at the edges, which differ between clinics.
         hair_removal: Run DullRazor hair removal.
         color_constancy: Run Shades of Gray colour constancy.
     """
@@ -40,7 +32,6 @@ class PreprocessConfig:
     working_size: int = 256
     resize_mode: ResizeMode = "crop"
     center_fraction: float = 1.0
-    framing: Framing = "centre"
     hair_removal: bool = True
     color_constancy: bool = True
 
@@ -61,15 +52,6 @@ class PreprocessConfig:
             raise ValueError(
                 f"`resize_mode` must be 'crop' or 'pad'. Received: resize_mode={self.resize_mode!r}"
             )
-        if self.framing not in FRAMINGS:
-            raise ValueError(
-                f"`framing` must be 'centre' or 'lesion'. Received: framing={self.framing!r}"
-            )
-        if self.framing == "lesion" and self.resize_mode != "crop":
-            raise ValueError(
-                "`framing='lesion'` needs `resize_mode='crop'`. "
-                f"Received: resize_mode={self.resize_mode!r}"
-            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict."""
@@ -77,7 +59,17 @@ class PreprocessConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PreprocessConfig:
-        """Build a config from `to_dict` output; unknown keys are an error."""
+        """Build a config from `to_dict` output; unknown keys are an error.
+
+        Cards up to 3.0.0 also record `"framing": "centre"`, the only framing there is
+        (the lesion-centred one was measured and retired, `docs/experiments.md`).
+        """
+        values = dict(values)
+        if values.get("framing", "centre") != "centre":
+            raise ValueError(
+                f"Only the centred framing is supported. Received: framing={values['framing']!r}"
+            )
+        values.pop("framing", None)
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = set(values) - known
         if unknown:
@@ -88,9 +80,9 @@ class PreprocessConfig:
 def preprocess(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """Turn a decoded RGB photo into model input.
 
-    Steps: frame the photo (`frame()`: the centred square or the lesion's square),
-    resize to the working size, hair removal, colour constancy, resize to the model
-    input. Pixel scaling to [0, 1] is done inside the model, so the result stays uint8.
+    Steps: frame the photo (`frame()`: the centred square), resize to the working size,
+    hair removal, colour constancy, resize to the model input. Pixel scaling to [0, 1] is
+    done inside the model, so the result stays uint8.
 
     Args:
         image: RGB uint8 array of shape (H, W, 3).
@@ -122,15 +114,10 @@ def frame(image: np.ndarray, config: PreprocessConfig) -> np.ndarray:
 
     Args:
         image: RGB uint8 array (H, W, 3).
-        config: The preprocessing configuration (its framing, resize mode and centre fraction).
+        config: The preprocessing configuration (its resize mode and centre fraction).
 
     Returns:
         A square array at the photo's resolution: part of the photo, or (with
         `resize_mode` "pad") the whole photo on black borders.
     """
-    box = lesion_box(image) if config.framing == "lesion" else None
-    if box is not None:
-        top, left, side = box
-        return image[top : top + side, left : left + side]
-    # Centred framing, also when no lesion square was found.
     return make_square(image, config.resize_mode, config.center_fraction)

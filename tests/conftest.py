@@ -8,33 +8,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 
-import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(
-    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
-)
-
-
-SHARED_BCN20000 = Path(os.environ.get("MELNEV_SHARED_BCN20000", SHARED_DATA.parent / "bcn20000"))
-SHIPPED_DATA = (SHARED_DATA, SHARED_BCN20000)
-"""The folders the shipped model (3.0.0) was trained on, in the order of its command."""
-
-
-def shared_data_available() -> bool:
-    """True when the shared dermoscopy set sits beside the repository."""
-    return (SHARED_DATA / "labels.csv").is_file()
-
-
-def shipped_data_available() -> bool:
-    """True when every folder the shipped model was trained on sits beside the repository."""
-    return all((folder / "labels.csv").is_file() for folder in SHIPPED_DATA)
-
-
-needs_shared_data = pytest.mark.skipif(
-    not shared_data_available(), reason=f"shared dermoscopy data not found at {SHARED_DATA}"
-)
+from tests.support.shared_data import SHARED_DATA, shared_data_available
 
 
 @pytest.fixture(scope="session")
@@ -59,44 +35,6 @@ def lesion_jpeg_bytes(shared_data_dir: Path) -> list[bytes]:
             for row in matches[:2]:
                 picked.append((shared_data_dir / row["image"]).read_bytes())
     return picked
-
-
-def synthetic_lesion(size: int = 256, seed: int = 0) -> np.ndarray:
-    """A skin-coloured RGB image with a dark irregular blob in the middle.
-
-    Used where the shared data is absent; looks enough like a close-up of a mole
-    to pass the quality gate.
-    """
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    image = np.empty((size, size, 3), np.float32)
-    image[:] = (214, 160, 132)
-    image += rng.normal(0, 6, image.shape)
-    mask = np.zeros((size, size), np.uint8)
-    centre = (size // 2, size // 2)
-    cv2.ellipse(mask, centre, (size // 6, size // 8), 30, 0, 360, 255, -1)
-    for _ in range(6):
-        offset = rng.integers(-size // 10, size // 10, 2)
-        cv2.circle(
-            mask, (centre[0] + int(offset[0]), centre[1] + int(offset[1])), size // 14, 255, -1
-        )
-    soft = cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32)[..., None] / 255.0
-    lesion = np.array((95, 60, 45), np.float32) + rng.normal(0, 8, image.shape)
-    image = image * (1 - soft) + lesion * soft
-    return np.clip(image, 0, 255).astype(np.uint8)
-
-
-def skin_photo(
-    height: int = 300, width: int = 400, centre: tuple[int, int] = (200, 150), radius: int = 40
-) -> np.ndarray:
-    """Light, slightly noisy skin with a dark round lesion at `centre` (x, y)."""
-    import cv2
-
-    rng = np.random.default_rng(0)
-    photo = np.clip(rng.normal((210, 170, 150), 6, (height, width, 3)), 0, 255).astype(np.uint8)
-    cv2.circle(photo, centre, radius, (90, 50, 35), -1)
-    return photo
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,11 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answers import invalid_answer, prediction_answer, quality_answer, with_disclaimer
-from bot.inference import Analysis, QueueFullError
+from bot.inference import QueueFullError
 from bot.limits import wait_seconds
 from bot.services import BotServices, language_of, services, user_tag
 from bot.texts import text
+from model.assessment import Assessment
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class PhotoReply:
 
     text: str
     markup: InlineKeyboardMarkup | None = None
-    analysis: Analysis | None = None
+    analysis: Assessment | None = None
 
 
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -194,7 +195,7 @@ async def _chat_action(message: Message, action: str) -> AsyncIterator[None]:
             await task
 
 
-async def _record(shared: BotServices, tag: str, analysis: Analysis, latency_s: float) -> None:
+async def _record(shared: BotServices, tag: str, analysis: Assessment, latency_s: float) -> None:
     """Log the outcome (and append it to the prediction log): numbers only, no image."""
     prediction = analysis.prediction
     fields: dict[str, object] = {

@@ -1,6 +1,6 @@
 """Translations of the model card's limitations, which the card holds in English.
 
-Keyed by the English sentence that `training.summary.LIMITATIONS` writes into the card.
+Keyed by the English sentence that `training.classifier.summary.LIMITATIONS` writes into the card.
 A sentence missing here is shown in English; a test checks that every limitation of the
 shipped card has a translation, so a new card cannot ship with an English /about in
 another language.

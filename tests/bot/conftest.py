@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.testing.fake_api import FakeBotApi
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 TOKEN = "123456789:AAF-SECRET-test-token-do-not-log-xyz"
 

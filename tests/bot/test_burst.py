@@ -13,7 +13,7 @@ import pytest
 from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from tests.bot.conftest import StartBot, encode
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 USERS = 30
 HELP_USER = 99_999

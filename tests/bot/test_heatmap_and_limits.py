@@ -12,7 +12,7 @@ from bot.testing.fake_api import FakeBotApi
 from bot.testing.updates import sent_message
 from bot.texts import text
 from tests.bot.conftest import StartBot, encode
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 USER = 3003
 

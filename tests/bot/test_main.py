@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.main import main
-from model.cli import main as melnev
+from melnev.cli import main as melnev
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from model.photo_gate import (
 from preprocessing import assess_quality, decode_image
 from tests.bot.conftest import StartBot, encode
 from tests.bot.test_photos import text_page
-from tests.conftest import SHARED_DATA
+from tests.support.shared_data import SHARED_DATA
 
 CLINICAL = SHARED_DATA.parent / "clinical"
 pytestmark = pytest.mark.skipif(
@@ -133,7 +133,7 @@ def test_melnev_predict_json_reports_the_kind(tmp_path: Path) -> None:
     page = tmp_path / "page.png"
     page.write_bytes(encode(text_page((255, 255, 255), (20, 20, 20)), "PNG"))
     done = subprocess.run(
-        [sys.executable, "-m", "model.cli", "predict", "--json", str(rash), str(page)],
+        [sys.executable, "-m", "melnev", "predict", "--json", str(rash), str(page)],
         capture_output=True,
         text=True,
         timeout=300,

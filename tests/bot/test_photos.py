@@ -13,7 +13,7 @@ from bot.testing.fake_api import Call, FakeBotApi
 from bot.texts import text
 from preprocessing import HEIF_SUPPORTED, InvalidImageReason, QualityIssue
 from tests.bot.conftest import StartBot, encode
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 USER = 2002
 RISK_LINES = {

@@ -14,13 +14,13 @@ import pytest
 
 from bot.testing.fake_api import FakeBotApi
 from tests.bot.conftest import TOKEN, encode
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def bot_process(api: FakeBotApi, model_path: Path, workdir: Path) -> subprocess.Popen[str]:
-    """Start `python -m model.cli bot` (what `melnev bot` runs) pointed at `api`."""
+    """Start `python -m melnev bot` (what `melnev bot` runs) pointed at `api`."""
     env = {
         **os.environ,
         "BOT_TOKEN": TOKEN,
@@ -32,7 +32,7 @@ def bot_process(api: FakeBotApi, model_path: Path, workdir: Path) -> subprocess.
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "model.cli", "bot"],
+        [sys.executable, "-m", "melnev", "bot"],
         cwd=workdir,  # no .env of the developer's is read
         env=env,
         stdout=subprocess.PIPE,

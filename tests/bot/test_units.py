@@ -54,7 +54,7 @@ def test_language_follows_choice_then_telegram(
 
 def test_every_limitation_training_writes_into_a_card_is_translated() -> None:
     from bot.texts.limitations import TRANSLATIONS, translate_limitation
-    from training.summary import LIMITATIONS
+    from training.classifier.summary import LIMITATIONS
 
     for language in set(LANGUAGES) - {"en"}:
         for sentence in LIMITATIONS:

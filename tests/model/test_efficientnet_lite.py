@@ -29,7 +29,9 @@ def imagenet_classifier(size: int = 224, variant: str = "lite0") -> keras.Model:
     """The backbone plus its original 1000-class head, as the checkpoint was trained."""
     path = imagenet_weights_path(variant)
     if not path.is_file():
-        pytest.skip(f"{path.name} is not in this checkout (python -m training.convert_backbone)")
+        pytest.skip(
+            f"{path.name} is not in this checkout (python -m training.classifier.convert_backbone)"
+        )
     inputs = keras.Input((size, size, 3))
     x = layers.Rescaling(1 / 128, offset=-127 / 128)(inputs)
     x = layers.GlobalAveragePooling2D()(efficientnet_lite(x, variant))

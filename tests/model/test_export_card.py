@@ -18,7 +18,7 @@ from model.card import ModelCardError, Thresholds, card_path_for, load_card
 from model.export import export_model
 from model.loader import clear_cache, load_model
 from preprocessing.pipeline import PreprocessConfig
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 CONFIG = PreprocessConfig(image_size=64, working_size=128)
 

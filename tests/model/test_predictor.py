@@ -12,7 +12,7 @@ from model.card import Calibration, Thresholds
 from model.loader import load_model
 from model.predictor import Prediction, Predictor, RiskLevel, calibrate, risk_level
 from preprocessing import decode_image
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from model.quiet_start import native_stderr_filtered
-from tests.conftest import REPO_ROOT
+from tests.support.shared_data import REPO_ROOT
 
-EXAMPLE = REPO_ROOT / "notebooks" / "example_lesion.jpg"
+EXAMPLE = REPO_ROOT / "examples" / "mole_ISIC_0033971.jpg"
 NATIVE_NOTICES = ("absl::InitializeLog", "oneDNN", "cuda", "cuInit")
 HARMLESS = ("harmless notice",)
 
@@ -49,7 +49,7 @@ def test_every_line_comes_out_when_an_exception_leaves_the_block(
 def test_predict_from_a_fresh_process_prints_no_tensorflow_notices() -> None:
     environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     result = subprocess.run(
-        [sys.executable, "-m", "model.cli", "predict", str(EXAMPLE)],
+        [sys.executable, "-m", "melnev", "predict", str(EXAMPLE)],
         cwd=REPO_ROOT,
         env=environment,
         capture_output=True,

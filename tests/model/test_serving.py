@@ -24,7 +24,8 @@ from model.loader import ModelLoadError, clear_cache, load_model
 from model.predictor import Predictor
 from model.serving import ServedModel, default_threads
 from preprocessing.pipeline import PreprocessConfig
-from tests.conftest import REPO_ROOT, synthetic_lesion
+from tests.support.pictures import synthetic_lesion
+from tests.support.shared_data import REPO_ROOT
 
 CONFIG = PreprocessConfig(image_size=64, working_size=128)
 
@@ -240,7 +241,7 @@ def test_a_head_that_is_not_linear_has_no_cam() -> None:
 
 SERVE_WITHOUT_TF = """
 import sys
-from model.cli import main
+from melnev.cli import main
 from model.heatmap import LazyHeatmap
 from model.loader import load_model
 from model.predictor import Predictor

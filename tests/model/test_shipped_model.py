@@ -12,24 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from melnev.cli import main as cli_main
 from model.card import card_path_for, file_sha256
-from model.cli import main as cli_main
 from model.loader import LoadedModel, default_model_path, load_model
 from model.predictor import Predictor, calibrate
-from tests.conftest import (
-    REPO_ROOT,
-    SHIPPED_DATA,
-    shipped_data_available,
-    synthetic_lesion,
-)
-from training.cache import preprocess_records
-from training.data import NEVUS, read_datasets
-from training.evaluate import main as evaluate_main
-from training.inputs import predict_logits
-from training.metrics import metrics_by_source
-from training.split import read_split
+from tests.support.pictures import synthetic_lesion
+from tests.support.shared_data import REPO_ROOT, SHIPPED_DATA, shipped_data_available
+from training.classifier.cache import preprocess_records
+from training.classifier.inputs import predict_logits
+from training.datasets import NEVUS, read_datasets
+from training.datasets.split import read_split
+from training.evaluation.evaluate import main as evaluate_main
+from training.evaluation.metrics import metrics_by_source
 
-EXAMPLE = REPO_ROOT / "notebooks" / "example_lesion.jpg"
+EXAMPLE_PHOTOS = ("mole_ISIC_0033971.jpg", "melanoma_ISIC_0026853.jpg")
 SOURCES = ("HAM10000", "ISIC2017", "BCN20000")
 needs_shipped_data = pytest.mark.skipif(
     not shipped_data_available(), reason="needs ../shared/data/dermoscopy and bcn20000"
@@ -125,18 +121,22 @@ def test_card_records_the_training_command(shipped: LoadedModel) -> None:
     assert training["train_sources"] == "all"
 
 
-def test_predict_uses_the_shipped_model_by_default(
+def test_quick_start_answers_the_example_photos_with_the_shipped_model(
     shipped: LoadedModel, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    exit_code = cli_main(["predict", str(EXAMPLE), "--json"])
+    # README's Quick start: two real HAM10000 test photos the model never trained on.
+    mole, melanoma = (REPO_ROOT / "examples" / name for name in EXAMPLE_PHOTOS)
+    exit_code = cli_main(["predict", str(mole), str(melanoma), "--json"])
     out = capsys.readouterr().out
 
     assert exit_code == 0
-    (result,) = json.loads(out)
-    assert result["image"] == str(EXAMPLE)
-    assert 0.0 <= result["melanoma_probability"] <= 1.0
-    assert result["risk_level"] in {"low", "moderate", "high"}
-    assert result["model_version"] == shipped.card.model_version
+    mole_result, melanoma_result = json.loads(out)
+    for result in (mole_result, melanoma_result):
+        assert result["photo_kind"] == "dermoscopy"
+        assert result["model_version"] == shipped.card.model_version
+    assert mole_result["risk_level"] == "low"
+    assert melanoma_result["risk_level"] == "high"
+    assert mole_result["melanoma_probability"] < melanoma_result["melanoma_probability"]
 
 
 @pytest.mark.slow

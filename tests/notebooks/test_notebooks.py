@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 
 from bot.texts import text
 from model.loader import default_model_path
-from tests.conftest import REPO_ROOT
+from tests.support.shared_data import REPO_ROOT
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 CELL_TIMEOUT_SECONDS = 600
@@ -95,7 +95,7 @@ def test_committed_notebooks_have_no_outputs(name: str) -> None:
 def check_test_model_outputs(notebook: nbformat.NotebookNode, model_version: str) -> None:
     printed = stdout_of(notebook)
     assert f"version {model_version}" in printed
-    assert "example_lesion.jpg" in printed
+    assert "mole_ISIC_0033971.jpg" in printed
     assert re.search(r"^Quality: (ok|issues )", printed, re.MULTILINE)
     probability = re.search(r"^Melanoma probability: ([0-9.]+)$", printed, re.MULTILINE)
     assert probability is not None and 0.0 <= float(probability.group(1)) <= 1.0

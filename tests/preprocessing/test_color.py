@@ -7,7 +7,7 @@ import pytest
 
 from preprocessing import decode_image
 from preprocessing.color import color_constancy
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 CASTS = [(1.0, 0.8, 0.6), (0.7, 0.9, 1.0), (0.9, 1.0, 0.75)]  # warm lamp, cold LED, green-ish
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from preprocessing.decode import HEIF_SUPPORTED, MAX_PIXELS, decode_image
 from preprocessing.errors import InvalidImageError, InvalidImageReason
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 # Six flat colour blocks (2 rows x 3 columns of 32 px): every flip and rotation
 # of this 64x96 image is different, and flat blocks survive JPEG compression.

@@ -9,7 +9,7 @@ import pytest
 from preprocessing import decode_image
 from preprocessing.geometry import make_square, resize
 from preprocessing.hair import add_synthetic_hair, hair_mask, remove_hair
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 SKIN = np.array((214, 160, 132))  # the background colour of synthetic_lesion
 HAIR = (40, 28, 22)

@@ -7,7 +7,7 @@ import pytest
 
 from preprocessing.geometry import make_square
 from preprocessing.pipeline import PreprocessConfig, preprocess
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 
 @pytest.mark.parametrize("shape", [(150, 200), (3000, 4000), (256, 256), (600, 90)])

@@ -15,7 +15,7 @@ from PIL import Image
 
 from preprocessing import decode_image
 from preprocessing.quality import QualityIssue, assess_quality
-from tests.conftest import synthetic_lesion
+from tests.support.pictures import synthetic_lesion
 
 skimage_data = pytest.importorskip("skimage.data")
 

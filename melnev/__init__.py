@@ -1,0 +1,1 @@
+"""The `melnev` command line: predict, evaluate, train, bot (`melnev.cli`)."""

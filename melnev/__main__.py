@@ -1,0 +1,7 @@
+"""`python -m melnev ...` runs the `melnev` command."""
+
+import sys
+
+from melnev.cli import main
+
+sys.exit(main())

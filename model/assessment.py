@@ -1,0 +1,119 @@
+"""The one photo path: bytes or an array -> decode -> quality gate -> photo gate -> model.
+
+The bot and `melnev predict` both call `assess_photo`, so a photo gets the same answer
+however it arrives. The result is frozen: the kind of photo, the quality issues, and either
+the classifier's risk answer or the reason there is none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import numpy as np
+
+from model.photo_gate import PhotoKind, ServedGate, needs_model, photo_verdict
+from model.predictor import Prediction, Predictor
+from preprocessing import (
+    InvalidImageError,
+    InvalidImageReason,
+    QualityIssue,
+    QualityReport,
+    assess_quality,
+    decode_image,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessment:
+    """What one photo got.
+
+    Attributes:
+        invalid: Why the bytes are no usable image; None once they decoded.
+        quality: The quality report, its issues those of both gates (None when invalid).
+        kind: The photo-type gate's kind (None without a gate, or when it did not run).
+        prediction: The classifier's answer, only for a photo both gates let through.
+        seconds: Time the whole path took.
+    """
+
+    invalid: InvalidImageReason | None = None
+    quality: QualityReport | None = None
+    kind: PhotoKind | None = None
+    prediction: Prediction | None = None
+    seconds: float = 0.0
+
+    @property
+    def issues(self) -> tuple[QualityIssue, ...]:
+        """Why no risk level is given by the gates; empty when answered or invalid."""
+        return self.quality.issues if self.quality is not None else ()
+
+    @property
+    def no_risk_reason(self) -> str | None:
+        """Why there is no risk level (an invalid-image or quality code); None when answered."""
+        if self.invalid is not None:
+            return self.invalid.value
+        if self.prediction is not None:
+            return None
+        return self.issues[0].value if self.issues else "not_assessed"
+
+    @property
+    def outcome(self) -> str:
+        """ "invalid", "poor_quality" (either gate refused it) or "prediction"."""
+        if self.invalid is not None:
+            return "invalid"
+        return "prediction" if self.prediction is not None else "poor_quality"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready answer: a refused photo has `risk_level` and the probability null.
+
+        Answered photos carry the prediction's fields (probability, risk level,
+        thresholds, model version) beside the kind of photo.
+        """
+        found: dict[str, Any] = {
+            "photo_kind": self.kind.value if self.kind else None,
+            "quality_issues": [issue.value for issue in self.issues],
+            "no_risk_reason": self.no_risk_reason,
+            "melanoma_probability": None,
+            "risk_level": None,
+        }
+        if self.invalid is not None:
+            found["invalid"] = self.invalid.value
+        if self.prediction is not None:
+            found.update(self.prediction.to_dict())
+        return found
+
+
+def assess_photo(
+    photo: bytes | np.ndarray, predictor: Predictor, gate: ServedGate | None = None
+) -> Assessment:
+    """Run one photo through both gates and, when they let it through, the classifier.
+
+    Args:
+        photo: The file's bytes (any format `decode_image` reads) or a decoded RGB uint8
+            array (H, W, 3).
+        predictor: The classifier.
+        gate: The photo-type gate; without it, every photo the quality gate passes is
+            answered.
+
+    Returns:
+        The frozen `Assessment`.
+    """
+    started = time.perf_counter()
+    if isinstance(photo, bytes | bytearray | memoryview):
+        try:
+            image = decode_image(bytes(photo))
+        except InvalidImageError as error:
+            return Assessment(invalid=error.reason, seconds=time.perf_counter() - started)
+    else:
+        image = photo
+    report = assess_quality(image)
+    decision = gate.decide([image])[0] if gate is not None and needs_model(report) else None
+    verdict = photo_verdict(report, decision)
+    prediction = predictor.predict([image])[0] if verdict.answered else None
+    return Assessment(
+        quality=dataclasses.replace(report, issues=verdict.issues),
+        kind=verdict.kind,
+        prediction=prediction,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,134 @@
+"""`melnev predict`: text and JSON output, unreadable files reported without a traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from melnev.cli import DISCLAIMER, main
+from tests.support.shared_data import REPO_ROOT
+
+EXAMPLE = REPO_ROOT / "notebooks" / "example_lesion.jpg"  # drawn by code
+MOLE = REPO_ROOT / "examples" / "mole_ISIC_0033971.jpg"  # a real dermoscopic photo
+RISK_LEVELS = {"low", "moderate", "high"}
+
+
+def predict(
+    capsys: pytest.CaptureFixture[str], model: Path, *arguments: str
+) -> tuple[int, str, str]:
+    """Run `melnev predict ... --model model`; return (exit code, stdout, stderr)."""
+    exit_code = main(["predict", *arguments, "--model", str(model)])
+    captured = capsys.readouterr()
+    return exit_code, captured.out, captured.err
+
+
+def test_text_output_gives_probability_risk_and_disclaimer(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path
+) -> None:
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--no-gate")
+
+    assert exit_code == 0
+    line = re.search(
+        r"example_lesion\.jpg: melanoma probability ([0-9.]+), "
+        r"risk (low|moderate|high) \(model 0\.0\.0-test\)",
+        out,
+    )
+    assert line is not None, out
+    assert 0.0 <= float(line.group(1)) <= 1.0
+    assert DISCLAIMER in out
+
+
+def test_json_output_is_one_entry_per_image(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path
+) -> None:
+    exit_code, out, _ = predict(
+        capsys, tiny_model_path, str(EXAMPLE), str(EXAMPLE), "--json", "--no-gate"
+    )
+
+    assert exit_code == 0
+    results = json.loads(out)  # nothing but JSON on stdout
+    assert len(results) == 2
+    for result in results:
+        assert result["image"] == str(EXAMPLE)
+        assert 0.0 <= result["melanoma_probability"] <= 1.0
+        assert result["risk_level"] in RISK_LEVELS
+        assert result["model_version"] == "0.0.0-test"
+        assert result["thresholds"] == {"screening": 0.3, "balanced": 0.6}
+        assert result["quality_issues"] == []
+        assert result["photo_kind"] is None
+    assert results[0]["melanoma_probability"] == results[1]["melanoma_probability"]
+
+
+def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path
+) -> None:
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--json")
+    assert exit_code == 0
+    (result,) = json.loads(out)
+    # The example is drawn by code: the gate (trained with rendered pictures as "not
+    # skin") refuses it, where the colour rules alone let it through.
+    assert result["photo_kind"] == "not_skin"
+    assert result["quality_issues"] == ["not_a_lesion"]
+    # A program reading the JSON gets no risk level and no probability, but the reason.
+    assert result["risk_level"] is None
+    assert result["melanoma_probability"] is None
+    assert result["no_risk_reason"] == "not_a_lesion"
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
+    assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin). " in out
+    assert "--no-gate shows the model alone" in out
+    assert "melanoma probability" not in out
+
+
+def test_missing_file_is_an_error_line_and_exit_code_1(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no_such_photo.jpg"
+
+    exit_code, out, err = predict(capsys, tiny_model_path, str(missing))
+
+    assert exit_code == 1
+    assert f"{missing}: ERROR cannot read file: No such file or directory" in out
+    assert "Traceback" not in out + err
+
+
+def test_corrupt_file_is_an_error_line_and_exit_code_1(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path, tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG" * 10)
+
+    exit_code, out, err = predict(capsys, tiny_model_path, str(corrupt))
+
+    assert exit_code == 1
+    assert re.search(rf"{re.escape(str(corrupt))}: ERROR invalid image \(\w+\)", out), out
+    assert "Traceback" not in out + err
+
+
+def test_one_bad_file_does_not_stop_the_others(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "gone.png"
+
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(missing), str(MOLE), "--json")
+
+    assert exit_code == 1
+    missing_result, good_result = json.loads(out)
+    assert missing_result["error"].startswith("cannot read file")
+    assert "melanoma_probability" not in missing_result
+    assert 0.0 <= good_result["melanoma_probability"] <= 1.0
+
+
+def test_a_real_dermoscopic_photo_gets_a_risk_answer_through_the_gate(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path
+) -> None:
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(MOLE), "--json")
+
+    assert exit_code == 0
+    (result,) = json.loads(out)
+    assert result["photo_kind"] == "dermoscopy"
+    assert result["quality_issues"] == []
+    assert result["no_risk_reason"] is None
+    assert result["risk_level"] in RISK_LEVELS

@@ -1,0 +1,147 @@
+"""What a labelled image is: `Record`, `DatasetReport`, class and confirmation names.
+
+Layouts:
+    folders:   class folders `melanoma/`, `nevus/`, optionally with a `labels.csv`
+               (image,label,source,image_id,lesion_id,...), as `../shared/data/dermoscopy`.
+    ham10000:  the official HAM10000 download: `HAM10000_metadata.csv` plus the images
+               in any subfolder. `mel` and `nv` are kept; the other HAM10000 classes are
+               counted as excluded.
+    isic:      an ISIC challenge ground-truth CSV (one-hot `MEL`/`NV` columns, or the
+               ISIC 2017 `melanoma`/`seborrheic_keratosis` columns) plus an image folder.
+
+Unknown labels and missing files are logged and listed in the `DatasetReport`, never
+silently dropped.
+
+Usage:
+    report = read_dataset(Path("../shared/data/dermoscopy"))
+    print(report.summary())
+    image = load_image_rgb(report.records[0].path)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from preprocessing.decode import decode_image
+
+LOGGER = logging.getLogger(__name__)
+
+MELANOMA, NEVUS = 1, 0
+LABEL_NAMES = {MELANOMA: "melanoma", NEVUS: "nevus"}
+LAYOUTS = ("auto", "folders", "ham10000", "isic")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+HAM_METADATA = "HAM10000_metadata.csv"
+HAM_OTHER_DX = frozenset({"akiec", "bcc", "bkl", "df", "vasc"})
+# How a diagnosis was confirmed (`Record.confirmation`, HAM10000's `dx_type`). A mole
+# confirmed by histopathology is one a doctor excised; followed-up moles come from one
+# centre's digital follow-up (`benchmarks/acquisition_shortcut.py`).
+FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL = "follow_up", "histo", "consensus", "confocal"
+CONFIRMATIONS = (FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL)
+_LABEL_ALIASES = {
+    "melanoma": MELANOMA, "mel": MELANOMA, "1": MELANOMA,
+    "nevus": NEVUS, "naevus": NEVUS, "nv": NEVUS, "0": NEVUS,
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """One labelled image.
+
+    Attributes:
+        path: Absolute path of the image file.
+        label: `MELANOMA` (1) or `NEVUS` (0).
+        source: Where the image comes from (e.g. "HAM10000"), for stratification.
+        image_id: Unique id of the image (the file stem).
+        lesion_id: The lesion (split group); the image id when the lesion is unknown.
+        confirmation: How the diagnosis was confirmed, one of `CONFIRMATIONS`
+            (HAM10000's `dx_type`), empty when not recorded.
+    """
+
+    path: Path
+    label: int
+    source: str
+    image_id: str
+    lesion_id: str
+    confirmation: str = ""
+
+
+@dataclasses.dataclass
+class DatasetReport:
+    """The records read plus everything that could not be used.
+
+    Attributes:
+        records: Usable images, both files present and labels known.
+        unknown_labels: (image_id, label) pairs whose label was not understood.
+        missing_files: Images listed by the labels but not found on disk.
+        layout: The layout that was read.
+        excluded: Known but out-of-scope classes (e.g. HAM10000 `bkl`), counted.
+    """
+
+    records: list[Record]
+    unknown_labels: list[tuple[str, str]]
+    missing_files: list[str]
+    layout: str
+    excluded: dict[str, int] = dataclasses.field(default_factory=dict)
+    duplicates: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    """(image_id, folder) of images already read from an earlier folder, left out."""
+
+    def summary(self) -> dict[str, Any]:
+        """Return JSON-serialisable counts per source x label plus what was left out."""
+        counts: dict[str, dict[str, int]] = {}
+        for record in self.records:
+            per_label = counts.setdefault(record.source, {"melanoma": 0, "nevus": 0})
+            per_label[LABEL_NAMES[record.label]] += 1
+        return {
+            "layout": self.layout,
+            "n_records": len(self.records),
+            "counts": {source: counts[source] for source in sorted(counts)},
+            "unknown_labels": len(self.unknown_labels),
+            "missing_files": len(self.missing_files),
+            "excluded": dict(sorted(self.excluded.items())),
+            **({"duplicates_across_folders": len(self.duplicates)} if self.duplicates else {}),
+        }
+
+
+def load_image_rgb(path: Path) -> np.ndarray:
+    """Read an image file and decode it exactly as the bot decodes an upload."""
+    return decode_image(Path(path).read_bytes())
+
+
+def parse_label(value: object) -> int | None:
+    """Map a label spelling ("melanoma", "mel", "nv", ...) to 1/0, None if unknown."""
+    return _LABEL_ALIASES.get(str(value).strip().lower())
+
+
+def index_images(root: Path) -> dict[str, Path]:
+    """Map file stem -> path for every image file below `root` (first one wins)."""
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
+            found.setdefault(path.stem, path)
+    return found
+
+
+def clean(value: object) -> str:
+    """Return a stripped string, "" for NaN/None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def find_isic_csv(root: Path) -> Path | None:
+    for path in sorted(root.glob("*.csv")):
+        try:
+            columns = set(pd.read_csv(path, nrows=0).columns)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+            continue
+        has_id = bool(columns & {"image", "image_id"})
+        one_hot = {"MEL", "NV"} <= columns or {"melanoma", "seborrheic_keratosis"} <= columns
+        if has_id and one_hot:
+            return path
+    return None

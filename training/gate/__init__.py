@@ -1,0 +1,1 @@
+"""The photo-type gate's training (`python -m training.gate.train`): data, features, head."""

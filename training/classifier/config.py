@@ -94,7 +94,9 @@ FLAGS = (
 """The fields that are command-line flags (`--split-file` for `split_file`)."""
 
 _HELP = {
-    "data": "labelled data folders (default: the two shared folders the shipped model used)",
+    "data": "labelled data folders; the default is the shipped model's two",
+    "out": "folder for the run's split, figures, metrics and model",
+    "export": "where to write the .keras model and its card (default: in --out)",
     "layout": f"layout of every folder: {', '.join(LAYOUTS)}",
     "split_file": "reuse the split of an earlier run (its split.csv)",
     "train_sources": "train on these sources only; the others are tested whole",
@@ -112,7 +114,9 @@ def parse_config(argv: Sequence[str] | None) -> TrainConfig:
     for name in FLAGS:
         default = getattr(defaults, name)
         flag = "--" + name.replace("_", "-")
-        help_text = _HELP.get(name, "") + f" (default: {_shown(default)})"
+        help_text = _HELP.get(name, "")
+        if name != "export":
+            help_text += f" (default: {_shown(default)})"
         if name == "data":  # --data A --data B, or --data A B
             parser.add_argument(flag, nargs="+", action="extend", type=Path, help=help_text)
         elif isinstance(default, bool):

@@ -1,21 +1,7 @@
 """What a labelled image is: `Record`, `DatasetReport`, class and confirmation names.
 
-Layouts:
-    folders:   class folders `melanoma/`, `nevus/`, optionally with a `labels.csv`
-               (image,label,source,image_id,lesion_id,...), as `../shared/data/dermoscopy`.
-    ham10000:  the official HAM10000 download: `HAM10000_metadata.csv` plus the images
-               in any subfolder. `mel` and `nv` are kept; the other HAM10000 classes are
-               counted as excluded.
-    isic:      an ISIC challenge ground-truth CSV (one-hot `MEL`/`NV` columns, or the
-               ISIC 2017 `melanoma`/`seborrheic_keratosis` columns) plus an image folder.
-
-Unknown labels and missing files are logged and listed in the `DatasetReport`, never
-silently dropped.
-
-Usage:
-    report = read_dataset(Path("../shared/data/dermoscopy"))
-    print(report.summary())
-    image = load_image_rgb(report.records[0].path)
+Also the small helpers the readers share (label spellings, image index, cleaning) and
+`load_image_rgb`, which decodes a file exactly as the bot decodes an upload.
 """
 
 from __future__ import annotations

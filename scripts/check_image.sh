@@ -178,8 +178,13 @@ if [[ $BUILD == 1 ]]; then
         # into the build only, never copied into the image.
         ca=/etc/ssl/certs/ca-certificates.crt
         [[ -s $ca ]] && build_args+=(-v "$ca:$ca:ro" --build-arg "PIP_CERT=$ca")
+        previous=$(buildah images --quiet --no-trunc "$IMAGE" 2> /dev/null || true)
         buildah bud --pull-never --format docker --layers=false "${build_args[@]}" \
             -t "$IMAGE" .
+        # The image this run replaced, now untagged (a full copy of its files with vfs).
+        if [[ -n $previous && $previous != $(buildah images --quiet --no-trunc "$IMAGE") ]]; then
+            buildah rmi "$previous" > /dev/null 2>&1 || true
+        fi
     fi
     build_s=$(python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.0f}')" \
         "$started")

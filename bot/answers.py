@@ -28,8 +28,9 @@ def prediction_answer(
 
     No probability is shown. The calibrated probability reflects the training set's
     melanoma share, not the user's own prior, and the thresholds sit low (the card's),
-    so "HIGH" beside "14 %" read as a contradiction. The level is what the thresholds were chosen for; the test split's
-    share of melanomas and moles that got it says honestly how much it is worth.
+    so "HIGH" beside "14 %" read as a contradiction. The level is what the thresholds
+    were chosen for; the test split's share of melanomas and moles that got it says
+    honestly how much it is worth.
 
     Args:
         prediction: The model's answer.

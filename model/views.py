@@ -2,8 +2,8 @@
 
 A dermoscopic lesion has no "up": the same mole photographed with the dermatoscope
 turned by 90 degrees is the same mole, yet a CNN's answer changes with the turn
-(`benchmarks/rotation_consistency.py` measures how often). Averaging the logits over the four rotations
-makes the answer the same however the photo is turned; adding the four mirror
+(`benchmarks/rotation_consistency.py` measures how often). Averaging the logits over
+the four rotations makes the answer the same however the photo is turned; adding the four mirror
 images (eight views, the dihedral group of the square) makes it mirror-invariant
 too, at twice the cost. The card's `test_time_views` says how many views a model's
 calibration and thresholds were fitted for; serving and evaluation use the same.

@@ -19,6 +19,8 @@
 #   MELNEV_IMAGE_CACHE  where the stand-in's root filesystem is kept (~/.cache/melnev-image)
 #   MELNEV_MIRROR       Debian mirror for debootstrap (default: the one apt uses)
 #   PIP_INDEX_URL       passed to the build stage's pip when set
+#   MELNEV_BUILD_NETWORK  docker build --network (e.g. host, for a daemon started with
+#                       --bridge=none; default: the daemon's)
 #   PYTHON              Python with the project's dependencies, for the fake Bot API
 #                       (default: .venv-ci, then .venv, then python3)
 # Any failure exits non-zero.
@@ -118,8 +120,14 @@ make_stand_in() {
             bookworm "$rootfs" "$mirror" > "$CACHE/debootstrap.log" 2>&1 \
             || { tail -n 20 "$CACHE/debootstrap.log" >&2; die "debootstrap"; }
         chroot "$rootfs" python3 -m venv /usr/local
+        # The stand-in trusts what this machine trusts (a TLS-intercepting proxy's CA too),
+        # so pip in the build stage reaches PyPI as pip here does; never in the final image's
+        # settings (PIP_CERT is a build-stage argument).
+        cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
         chroot "$rootfs" apt-get clean
         rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* "$rootfs"/tmp/*
+        # mktemp made it 0700: as the image's / that would lock every non-root user out.
+        chmod 755 "$rootfs"
         tar --numeric-owner -C "$rootfs" -cf "$tarball.part" .
         mv "$tarball.part" "$tarball"
         rm -rf "$rootfs"
@@ -172,6 +180,10 @@ if [[ $BUILD == 1 ]]; then
     log "building $IMAGE from the Dockerfile"
     started=$(date +%s.%N)
     if [[ $ENGINE == docker ]]; then
+        # Docker's builder cannot mount the host's CA bundle; the stand-in carries a copy.
+        [[ $BASE_KIND == stand-in ]] \
+            && build_args+=(--build-arg "PIP_CERT=/etc/ssl/certs/ca-certificates.crt")
+        [[ -n ${MELNEV_BUILD_NETWORK:-} ]] && build_args+=(--network "$MELNEV_BUILD_NETWORK")
         docker build "${build_args[@]}" -t "$IMAGE" .
     else
         # The host's CA bundle, for a TLS-intercepting proxy between pip and PyPI: mounted

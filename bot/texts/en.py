@@ -126,6 +126,16 @@ TEXTS: dict[str, str] = {
         "a single spot. I only assess single moles and spots, so I give no melanoma risk for "
         "it. If it worries you, itches, spreads or does not go away, please see a doctor."
     ),
+    "several_lesions": (
+        "I see several spots. Send a close-up of the one that worries you most, one photo per "
+        "spot: the spot filling a good part of the picture, in focus and in good light. I give "
+        "a risk level for one spot at a time."
+    ),
+    "not_usable": (
+        "This looks like a nail, hair, the inside of the mouth, an eye or a microscope slide. "
+        "I can only assess the skin surface: a mole or spot on the skin, photographed up close "
+        "or through a dermatoscope. If this worries you, please see a doctor."
+    ),
     "close_up_note": (
         "This looks like an ordinary photo, not a dermatoscope image: estimates from ordinary "
         "photos are less reliable."

@@ -183,3 +183,32 @@ def test_melnev_predict_json_reports_the_kind(tmp_path: Path) -> None:
         assert results["rash.jpg"]["risk_level"] is None
         assert results["rash.jpg"]["no_risk_reason"] == "widespread"
     assert results["page.png"]["quality_issues"] == ["not_a_lesion"]
+
+
+async def test_the_prediction_log_tells_a_rash_from_a_dark_photo(
+    start_bot: StartBot, fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    import asyncio
+    import json
+
+    rash = next(p for p in topic_photos("Eczema Hand", 8) if not expected_kind(p)[1])
+    dark = encode(np.full((400, 400, 3), 12, np.uint8))
+    log_path = tmp_path / "predictions.jsonl"
+    await start_bot(
+        model_path=default_model_path(), photo_gate=SHIPPED_GATE_PATH, prediction_log=log_path
+    )
+    for index, photo in enumerate((rash, dark)):
+        fake_api.send_message(USER + index, photo=photo)
+        await fake_api.wait_for("sendMessage", chat_id=USER + index, timeout=120)
+    for _ in range(100):  # the log line is written just after the answer
+        if log_path.exists() and len(log_path.read_text().splitlines()) == 2:
+            break
+        await asyncio.sleep(0.02)
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    kind = expected_kind(rash)[0]
+    assert kind is not None
+    by_outcome = {record["outcome"]: record for record in records}
+    assert set(by_outcome) == {KIND_TEXTS[kind], "poor_quality"}
+    refused = by_outcome[KIND_TEXTS[kind]]
+    assert refused["risk_level"] is None and refused["photo_kind"] == kind.value
+    assert "too_dark" in by_outcome["poor_quality"]["quality"]

@@ -191,7 +191,8 @@ def not_skin_samples(
 def real_not_skin_samples(root: Path, table: Path = NOT_SKIN_TABLE) -> list[GateSample]:
     """Real photos that are not skin, one per ImageNet class; `measure_only` ones kept out."""
     with table.open(encoding="utf-8", newline="") as handle:
-        measure_only = {row["synset"] for row in csv.DictReader(handle)}
+        rows = csv.DictReader(handle)
+        measure_only = {row["synset"] for row in rows if row["use"] == "measure_only"}
     with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         return [
             GateSample(

@@ -1,11 +1,11 @@
 # ruff: noqa: I001  (shared_split sets the environment before anything loads TensorFlow)
 """The photo-type gate's targets: what is refused, and what is answered.
 
-Every DermNet figure comes from a head that never saw the photo's topic (the shipped
-gate's own settings and seed, five folds by topic); the dermoscopy dev sets (the
-classifier's validation and test splits) and the real non-skin photos of
-`../shared/data/not_skin` (one per ImageNet class) are scored by the shipped gate
-file itself (LiteRT), which never saw them. Each
+Every DermNet and real non-skin figure comes from a head that never saw the photo's
+topic or ImageNet class (the shipped gate's own settings and seed, five folds by group),
+counted by per-photo framing label where the photo has one; the dermoscopy dev sets (the
+classifier's validation and test splits) are scored by the shipped gate file itself
+(LiteRT), which never saw them. Each
 decision is the bot's: the heuristic quality gate first, then the learned gate
 (`model.photo_gate.photo_verdict`).
 
@@ -27,35 +27,41 @@ from shared_split import SHARED_DATA  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from model.photo_gate import ServedGate, decision, load_served_gate, photo_verdict  # noqa: E402
+from model.photo_gate import (  # noqa: E402
+    PhotoKind,
+    ServedGate,
+    decision,
+    load_served_gate,
+    photo_verdict,
+)
 from preprocessing import assess_quality  # noqa: E402
 from training.gate.backbone import gate_backbone  # noqa: E402
-from training.gate.data import GateSample  # noqa: E402
+from training.gate.data import GateSample, read_topic_table  # noqa: E402
 from training.gate.features import FeatureExtractor, extract  # noqa: E402
-from training.gate.fit import held_out_probabilities  # noqa: E402
-from training.datasets import load_image_rgb  # noqa: E402
+from training.gate.fit import held_out_probabilities, trade_off  # noqa: E402
 from training.gate.train import GateConfig, gather_photos  # noqa: E402
 
 TARGETS = {
-    "widespread (held-out topics)": ("refused", ">= 90 %"),
-    "close_up / melanoma": ("refused", "<= 10 %"),
-    "close_up / nevus": ("refused", "<= 10 %"),
-    "dermoscopy dev sets": ("refused", "<= 2 %"),
-    "real non-skin photos": ("refused", "≥ 97 %"),
+    "framing one_lesion (single-spot topics)": ("refused", "<= 10 %"),
+    "framing area": ("refused", ">= 90 %"),
+    "framing several_lesions": ("several", ">= 70 %"),
+    "dermoscopy dev sets": ("refused", "<= 1 %"),
+    "real non-skin photos (held-out classes)": ("refused", ">= 97 %"),
 }
+NOT_SKIN_ROW = "real non-skin photos (held-out classes)"
+TRADE_OFF = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
-def refused_share(samples: list[GateSample], probabilities: np.ndarray, gate: ServedGate) -> float:
-    """Share of photos the bot gives no risk level (quality gate, then the learned gate)."""
-    refused = 0
-    for sample, row in zip(samples, probabilities, strict=True):
-        verdict = photo_verdict(assess_quality(sample.load()), decision(row, gate.refuse_at))
-        refused += not verdict.answered
-    return refused / max(len(samples), 1)
+def verdicts(samples: list[GateSample], probabilities: np.ndarray, gate: ServedGate) -> list:
+    """The bot's verdict on each photo: the quality gate, then the learned gate."""
+    return [
+        photo_verdict(assess_quality(sample.load()), decision(row, gate.refuse_at))
+        for sample, row in zip(samples, probabilities, strict=True)
+    ]
 
 
 def main() -> int:
-    """Print the targets, then per-source and per-topic figures."""
+    """Print the targets, the groups around them, then the trade-off curve."""
     if not (SHARED_DATA / "labels.csv").is_file():
         raise SystemExit(f"shared data not found at {SHARED_DATA}: nothing to measure")
     gate = load_served_gate()
@@ -68,43 +74,50 @@ def main() -> int:
     held_out = held_out_probabilities(
         features, pool, folds=config.folds, l2=config.l2, seed=config.seed
     )
-    dev_probabilities = np.stack(
-        [
-            [d.probabilities[k] for k in d.probabilities]
-            for d in gate.decide([s.load() for s in dev])
-        ]
-    )
+    table = read_topic_table(config.topics)
     groups: dict[str, list[int]] = defaultdict(list)
     for index, sample in enumerate(pool):
-        if sample.topic:
-            groups[f"{sample.kind.value} (held-out topics)"].append(index)
-            if sample.label in ("melanoma", "nevus"):
-                groups[f"{sample.kind.value} / {sample.label}"].append(index)
-    rows = {
-        name: refused_share([pool[i] for i in indices], held_out[indices], gate)
-        for name, indices in sorted(groups.items())
-    }
-    rows["dermoscopy dev sets"] = refused_share(dev, dev_probabilities, gate)
-    refused, pictures = non_skin_refused(gate)
-    rows["real non-skin photos"] = refused / max(pictures, 1)
-    print(f"photo gate {gate.card['gate_version']} (DermNet rows: whole topics held out)")
-    print(f"{'group':38s} {'photos':>7s} {'refused':>8s}  target")
-    for name, share in rows.items():
-        count = len(groups[name]) if name in groups else (len(dev) if "dev" in name else pictures)
+        if sample.framing:
+            name = f"framing {sample.framing}"
+            groups[name].append(index)
+            if table.get((sample.source, sample.topic)) == "single_spot":
+                groups[f"{name} (single-spot topics)"].append(index)
+            if sample.framing == "one_lesion" and sample.label in ("melanoma", "nevus"):
+                groups[f"framing one_lesion / {sample.label}"].append(index)
+        elif sample.topic:
+            groups[f"{sample.kind.value} (topic only)"].append(index)
+        elif sample.source == "ImageNet":
+            groups[NOT_SKIN_ROW].append(index)
+            if not sample.train:
+                groups["real photos showing bare skin (never trained)"].append(index)
+    rows: dict[str, tuple[int, float, float]] = {}
+    for name, indices in sorted(groups.items()):
+        found = verdicts([pool[i] for i in indices], held_out[indices], gate)
+        rows[name] = summary(found)
+    dev_decided = [  # in chunks: some ISIC 2017 photos are 36 MB decoded
+        found for start in range(0, len(dev), 32)
+        for found in gate.decide([s.load() for s in dev[start : start + 32]])
+    ]  # fmt: skip
+    dev_probabilities = np.array([list(d.probabilities.values()) for d in dev_decided])
+    rows["dermoscopy dev sets"] = summary(verdicts(dev, dev_probabilities, gate))
+    print(f"photo gate {gate.card['gate_version']} (DermNet and ImageNet rows: whole topics")
+    print("and classes held out; dermoscopy dev sets: the shipped file)")
+    print(f"{'group':48s} {'photos':>7s} {'refused':>8s} {'several':>8s}  target")
+    for name, (count, refused, several) in rows.items():
         target = TARGETS.get(name, ("", ""))[1]
-        print(f"{name:38s} {count:7d} {100 * share:7.1f}%  {target}")
+        print(f"{name:48s} {count:7d} {100 * refused:7.1f}% {100 * several:7.1f}%  {target}")
+    print("\ntrade-off (the gate alone, held out): share refused at each threshold")
+    for point in trade_off(held_out, pool, TRADE_OFF, gate.refuse_at):
+        print("  ".join(f"{k} {v:.3f}" for k, v in point.items()))
     return 0
 
 
-def non_skin_refused(gate: ServedGate) -> tuple[int, int]:
-    """How many real non-skin photos (`../shared/data/not_skin`) get no risk level, of how many."""
-    folder = SHARED_DATA.parent / "not_skin" / "images"
-    photos = sorted(folder.glob("*.jpg"))
-    refused = 0
-    for path in photos:
-        image = load_image_rgb(path)
-        refused += not photo_verdict(assess_quality(image), gate.decide([image])[0]).answered
-    return refused, len(photos)
+def summary(found: list) -> tuple[int, float, float]:
+    """Photos, share given no risk level, share told "several spots"."""
+    total = max(len(found), 1)
+    refused = sum(not verdict.answered for verdict in found)
+    several = sum(verdict.kind == PhotoKind.SEVERAL and not verdict.answered for verdict in found)
+    return len(found), refused / total, several / total
 
 
 if __name__ == "__main__":

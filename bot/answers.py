@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.texts import text
 from bot.texts.limitations import translate_limitation
+from model.assessment import KIND_OUTCOMES
 from model.card import ModelCard
 from model.photo_gate import PhotoKind
 from model.predictor import Prediction
@@ -133,14 +134,14 @@ def shares_at_thresholds(figures: Iterable[tuple[object, object]]) -> Shares | N
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:
     """Why the photo cannot be analysed and how to retake it, then the disclaimer.
 
-    A picture that is not skin (a screenshot, a document, a pet) is told so, rather
-    than how to retake it.
+    A photo the photo-type gate gave no risk level is told why rather than how to retake
+    it: several spots (send one close-up per spot), a rash or area, a nail, mouth, eye or
+    slide (what the bot can assess), a picture that is not skin.
     """
     issues = tuple(issues)
-    if QualityIssue.NOT_A_LESION in issues:
-        return with_disclaimer(text(language, "not_skin"), language)
-    if QualityIssue.WIDESPREAD in issues:
-        return with_disclaimer(text(language, "widespread"), language)
+    for issue, outcome in KIND_OUTCOMES.items():  # the text is named like the outcome
+        if issue in issues:
+            return with_disclaimer(text(language, outcome), language)
     reasons = "\n".join(f"• {text(language, f'quality.{issue.value}')}" for issue in issues)
     return "\n\n".join(
         (

@@ -12,8 +12,10 @@ from typing import Any
 class PredictionLog:
     """Append one JSON object per analysed photo to a file.
 
-    Fields written by the bot: time, user (pseudonym), outcome, model_version,
-    probability, risk_level, quality (issue codes), latency_ms.
+    Fields written by the bot: time, user (pseudonym), outcome (the kind of answer:
+    prediction, poor_quality, several_lesions, widespread, not_usable, not_skin or
+    invalid), photo_kind, model_version, probability, risk_level, quality (issue codes),
+    latency_ms.
 
     Args:
         path: The JSON-lines file (created with its folder when missing).

@@ -24,6 +24,14 @@ from preprocessing import (
     decode_image,
 )
 
+KIND_OUTCOMES = {
+    QualityIssue.NOT_A_LESION: "not_skin",
+    QualityIssue.NOT_USABLE: "not_usable",
+    QualityIssue.SEVERAL_LESIONS: "several_lesions",
+    QualityIssue.WIDESPREAD: "widespread",
+}
+"""The answer a photo of a kind without a risk level gets, by its issue (first match wins)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Assessment:
@@ -59,10 +67,15 @@ class Assessment:
 
     @property
     def outcome(self) -> str:
-        """ "invalid", "poor_quality" (either gate refused it) or "prediction"."""
+        """The kind of answer, for logs: "prediction", "invalid", "poor_quality" (retake:
+        too small, blurry, dark, overexposed) or the kind of photo that gets no risk level
+        ("several_lesions", "widespread", "not_usable", "not_skin"; `KIND_OUTCOMES`)."""
         if self.invalid is not None:
             return "invalid"
-        return "prediction" if self.prediction is not None else "poor_quality"
+        if self.prediction is not None:
+            return "prediction"
+        found = [outcome for issue, outcome in KIND_OUTCOMES.items() if issue in self.issues]
+        return found[0] if found else "poor_quality"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready answer: a refused photo has `risk_level` and the probability null.

@@ -3,10 +3,11 @@
 A softmax head on frozen ImageNet EfficientNet-Lite0 features of the whole photo
 (squashed to 224 px: the context around a spot is what tells a rash from one spot).
 It sorts a photo into one of `PhotoKind`; only dermatoscope images and regular
-close-ups of one spot get a risk level. Trained by `python -m training.gate.train`,
-served as one LiteRT file `model/shipped/photo_gate.tflite` (pixels in, kind
-probabilities out; no TensorFlow) with its card `photo_gate.card.json`. `PhotoGate`
-is the head alone, as fitted on features.
+close-ups of one spot get a risk level; several spots, a rash, a nail or mouth
+(`UNUSABLE`) and a picture that is not skin get none, each with its own answer.
+Trained by `python -m training.gate.train`, served as one LiteRT file
+`model/shipped/photo_gate.tflite` (pixels in, kind probabilities out; no TensorFlow)
+with its card `photo_gate.card.json`. `PhotoGate` is the head alone, fitted on features.
 """
 
 from __future__ import annotations
@@ -26,17 +27,25 @@ GATE_INPUT_SIZE = 224
 
 
 class PhotoKind(enum.StrEnum):
-    """The four kinds of picture the gate tells apart (stable codes)."""
+    """The six kinds of picture the gate tells apart (stable codes)."""
 
     DERMOSCOPY = "dermoscopy"
     CLOSE_UP = "close_up"
+    SEVERAL = "several_lesions"
     WIDESPREAD = "widespread"
+    UNUSABLE = "not_usable"
     NOT_SKIN = "not_skin"
 
 
 KINDS: tuple[PhotoKind, ...] = tuple(PhotoKind)
 """Column order of the gate's probabilities."""
 ANSWERED_KINDS = frozenset({PhotoKind.DERMOSCOPY, PhotoKind.CLOSE_UP})
+REFUSED_KINDS: tuple[PhotoKind, ...] = tuple(k for k in KINDS if k not in ANSWERED_KINDS)
+"""Kinds that get no risk level once together they reach the card's `refuse_at["refused"]`."""
+REFUSED_KEY = "refused"
+KIND_ISSUES = dict(zip(REFUSED_KINDS, (QualityIssue.SEVERAL_LESIONS, QualityIssue.WIDESPREAD,
+    QualityIssue.NOT_USABLE, QualityIssue.NOT_A_LESION), strict=True))  # fmt: skip
+"""Why a photo of each refused kind gets no risk level."""
 TRUST_ANSWERED_AT = 0.9
 """A photo the colour heuristics call "not a lesion" is answered when the gate is this
 sure it is a dermatoscope image or a close-up of one spot: the heuristics refused 2.4 %
@@ -72,10 +81,11 @@ class PhotoGate:
     Attributes:
         mean: Feature means (F,) from the gate's training photos.
         scale: Feature standard deviations (F,).
-        weights: Head weights (F, 4), columns in `KINDS` order.
-        bias: Head biases (4,).
-        refuse_at: Probability at or above which a photo is refused as that kind
-            (`widespread`, `not_skin`), chosen on topic-held-out predictions.
+        weights: Head weights (F, K), columns in `KINDS` order.
+        bias: Head biases (K,).
+        refuse_at: {"refused": the summed probability of `REFUSED_KINDS` at or above
+            which a photo gets no risk level, and optionally a refused kind's own
+            threshold ("not_skin")}, chosen on held-out predictions (`decision`).
     """
 
     mean: np.ndarray
@@ -85,7 +95,7 @@ class PhotoGate:
     refuse_at: dict[str, float]
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Return (N, 4) kind probabilities for (N, F) pooled features."""
+        """Return (N, K) kind probabilities for (N, F) pooled features."""
         features = np.atleast_2d(np.asarray(features, dtype=np.float64))
         if features.shape[1] != self.mean.shape[0]:
             raise ValueError(
@@ -104,18 +114,17 @@ class PhotoGate:
 def decision(probabilities: np.ndarray, refuse_at: dict[str, float]) -> GateDecision:
     """Apply the refusal thresholds to one photo's kind probabilities.
 
-    A photo is refused as `widespread` or `not_skin` when that probability reaches its
-    threshold (the more probable of the two when both do); otherwise it is the more
-    probable of the two answered kinds.
+    A photo gets no risk level when a refused kind with its own threshold in `refuse_at`
+    reaches it (it is then that kind), or when the refused kinds together reach
+    `refuse_at["refused"]` (0.5 when absent; it is then the most probable of them).
+    Otherwise it is the more probable of the two answered kinds.
     """
     named = {kind.value: float(p) for kind, p in zip(KINDS, probabilities, strict=True)}
-    refused = [
-        kind
-        for kind in (PhotoKind.WIDESPREAD, PhotoKind.NOT_SKIN)
-        if named[kind.value] >= refuse_at.get(kind.value, 0.5)
-    ]
-    if refused:
-        kind = max(refused, key=lambda k: named[k.value])
+    over = [k for k in REFUSED_KINDS if named[k.value] >= refuse_at.get(k.value, 2.0)]
+    if over:
+        kind = max(over, key=lambda k: named[k.value])
+    elif sum(named[k.value] for k in REFUSED_KINDS) >= refuse_at.get(REFUSED_KEY, 0.5):
+        kind = max(REFUSED_KINDS, key=lambda k: named[k.value])
     else:
         kind = max((PhotoKind.DERMOSCOPY, PhotoKind.CLOSE_UP), key=lambda k: named[k.value])
     return GateDecision(kind=kind, probabilities=named)
@@ -149,8 +158,8 @@ def photo_verdict(report: QualityReport, gate: GateDecision | None) -> PhotoVerd
 
     Retake reasons (too small, blurry, too dark, overexposed) stand as they are. The
     colour rules' "not a lesion" stands unless the gate is sure of a dermatoscope
-    image or close-up. Otherwise the gate decides: a rash or widespread condition and a picture
-    that is not skin get no risk level.
+    image or close-up. Otherwise the gate decides: several spots, a rash or area, an
+    unusable skin photo and a picture that is not skin get no risk level (`KIND_ISSUES`).
     """
     if gate is None or not needs_model(report):
         return PhotoVerdict(kind=None, issues=report.issues)
@@ -159,10 +168,8 @@ def photo_verdict(report: QualityReport, gate: GateDecision | None) -> PhotoVerd
         if gate.answered and answered >= TRUST_ANSWERED_AT:
             return PhotoVerdict(kind=gate.kind, issues=())
         return PhotoVerdict(kind=PhotoKind.NOT_SKIN, issues=report.issues)
-    if gate.kind == PhotoKind.WIDESPREAD:
-        return PhotoVerdict(kind=gate.kind, issues=(QualityIssue.WIDESPREAD,))
-    if gate.kind == PhotoKind.NOT_SKIN:
-        return PhotoVerdict(kind=gate.kind, issues=(QualityIssue.NOT_A_LESION,))
+    if gate.kind in KIND_ISSUES:
+        return PhotoVerdict(kind=gate.kind, issues=(KIND_ISSUES[gate.kind],))
     return PhotoVerdict(kind=gate.kind, issues=())
 
 
@@ -199,11 +206,13 @@ class ServedGate:
         self.path = path
         self.card = card
         self.refuse_at = {str(k): float(v) for k, v in card["refuse_at"].items()}
+        if card.get("kinds", [k.value for k in KINDS]) != [k.value for k in KINDS]:
+            raise PhotoGateError(f"{path.name} sorts other kinds: {card.get('kinds')}")
         self._file = ServedModel(path, threads=threads)
         self.probabilities(np.zeros((1, GATE_INPUT_SIZE, GATE_INPUT_SIZE, 3), np.uint8))
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        """(N, 224, 224, 3) uint8 gate inputs -> (N, 4) kind probabilities."""
+        """(N, 224, 224, 3) uint8 gate inputs -> (N, K) kind probabilities."""
         return np.asarray(self._file.outputs(inputs)[2], np.float64)
 
     def decide(self, photos: list[np.ndarray]) -> list[GateDecision]:

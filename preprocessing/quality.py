@@ -39,6 +39,12 @@ class QualityIssue(enum.StrEnum):
     NOT_A_LESION = "not_a_lesion"
     WIDESPREAD = "widespread"
     """Set by the learned photo-type gate (`model.photo_gate`), never by `assess_quality`."""
+    SEVERAL_LESIONS = "several_lesions"
+    """Set by the photo-type gate: several spots, none the subject (not a refusal of the
+    person: they are asked for one close-up per spot)."""
+    NOT_USABLE = "not_usable"
+    """Set by the photo-type gate: skin the classifier cannot read (nail, mouth, eye,
+    histology)."""
 
 
 @dataclasses.dataclass(frozen=True)

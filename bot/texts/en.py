@@ -9,7 +9,8 @@ TEXTS: dict[str, str] = {
         "that dermatologists use; some phone attachments are one);\n"
         "• also possible: a sharp ordinary close-up of one spot; the estimate is less "
         "reliable;\n"
-        "• not assessed: rashes, many spots at once, or pictures that are not skin.\n\n"
+        "• not assessed: rashes, nails, the inside of the mouth, or pictures that are not skin; "
+        "for several spots, send one photo per spot.\n\n"
         "How to take a good photo:\n"
         "• close-up, the spot filling a good part of the picture;\n"
         "• in focus (tap the spot on your screen to focus);\n"
@@ -24,8 +25,8 @@ TEXTS: dict[str, str] = {
         "do next. Under the answer, the button 'What did the model look at?' shows a "
         "heatmap.\n\n"
         "Which photos: a dermatoscope photo of one mole works best; an ordinary close-up of "
-        "one spot works too, less reliably. Rashes, many spots at once and pictures that are "
-        "not skin get no risk level.\n\n"
+        "one spot works too, less reliably. Rashes, nails, the mouth and pictures that are not "
+        "skin get no risk level; for several spots, send one photo per spot.\n\n"
         "Tips: close-up, in focus, good light, spot centred; send as a file for full quality "
         "(JPEG, PNG, WebP or HEIC, up to 20 MB).\n\n"
         "/about: the model and how well it did in tests\n"
@@ -122,9 +123,19 @@ TEXTS: dict[str, str] = {
         "worries you."
     ),
     "widespread": (
-        "This looks like a skin condition over an area (a rash, or many spots at once), not "
+        "This looks like a skin condition over an area (a rash or a change of the skin), not "
         "a single spot. I only assess single moles and spots, so I give no melanoma risk for "
         "it. If it worries you, itches, spreads or does not go away, please see a doctor."
+    ),
+    "several_lesions": (
+        "I see several spots. Send a close-up of the one that worries you most, one photo per "
+        "spot: the spot filling a good part of the picture, in focus and in good light. I give "
+        "a risk level for one spot at a time."
+    ),
+    "not_usable": (
+        "This looks like a nail, hair, the inside of the mouth, an eye or a microscope slide. "
+        "I can only assess the skin surface: a mole or spot on the skin, photographed up close "
+        "or through a dermatoscope. If this worries you, please see a doctor."
     ),
     "close_up_note": (
         "This looks like an ordinary photo, not a dermatoscope image: estimates from ordinary "

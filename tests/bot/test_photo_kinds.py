@@ -46,6 +46,25 @@ def predictor() -> Any:
     return Predictor(load_model())
 
 
+def framed_photos(framing: str, count: int) -> list[bytes]:
+    """The first `count` DermNet photos labelled `framing` in `framing.csv`."""
+    with (CLINICAL / "framing.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["framing"] == framing]
+    return [(CLINICAL / row["image"]).read_bytes() for row in rows[:count]]
+
+
+def with_disclaimer(key: str) -> str:
+    return f"{text('en', key)}\n\n{text('en', 'disclaimer')}"
+
+
+KIND_TEXTS = {
+    PhotoKind.SEVERAL: "several_lesions",
+    PhotoKind.WIDESPREAD: "widespread",
+    PhotoKind.UNUSABLE: "not_usable",
+    PhotoKind.NOT_SKIN: "not_skin",
+}
+
+
 def topic_photos(topic: str, count: int) -> list[bytes]:
     """The first `count` DermNet photos of `topic`, as JPEG bytes."""
     with (CLINICAL / "labels.csv").open(encoding="utf-8", newline="") as handle:
@@ -87,6 +106,23 @@ async def test_rash_photos_get_no_risk_level(start_bot: StartBot, fake_api: Fake
         assert (answer == widespread) == (kind == PhotoKind.WIDESPREAD)
         assert answer.startswith("Risk:") == answered
     assert sum(answer == widespread for answer in answers) >= 6
+
+
+async def test_several_spots_nails_and_mouths_get_their_own_answer(
+    start_bot: StartBot, fake_api: FakeBotApi
+) -> None:
+    several = framed_photos("several_lesions", 6)
+    unusable = topic_photos("Psoriasis Nails", 3) + topic_photos("Geographic tongue", 3)
+    answers = await answers_to(start_bot, fake_api, several + unusable)
+    for photo, answer in zip(several + unusable, answers, strict=True):
+        kind, answered = expected_kind(photo)
+        assert answer.startswith("Risk:") == answered
+        if not answered and kind in KIND_TEXTS:
+            assert answer == with_disclaimer(KIND_TEXTS[kind])
+    told_several = sum(answer == with_disclaimer("several_lesions") for answer in answers[:6])
+    assert told_several >= 3
+    assert "one photo per spot" in text("en", "several_lesions")
+    assert sum(answer == with_disclaimer("not_usable") for answer in answers[6:]) >= 4
 
 
 async def test_close_ups_of_one_spot_get_a_risk_answer_that_says_so(
@@ -143,4 +179,36 @@ def test_melnev_predict_json_reports_the_kind(tmp_path: Path) -> None:
     kind, answered = expected_kind(rash.read_bytes())
     assert results["rash.jpg"]["photo_kind"] == (kind.value if kind else None)
     assert ("widespread" in results["rash.jpg"]["quality_issues"]) == (not answered)
+    if not answered:
+        assert results["rash.jpg"]["risk_level"] is None
+        assert results["rash.jpg"]["no_risk_reason"] == "widespread"
     assert results["page.png"]["quality_issues"] == ["not_a_lesion"]
+
+
+async def test_the_prediction_log_tells_a_rash_from_a_dark_photo(
+    start_bot: StartBot, fake_api: FakeBotApi, tmp_path: Path
+) -> None:
+    import asyncio
+    import json
+
+    rash = next(p for p in topic_photos("Eczema Hand", 8) if not expected_kind(p)[1])
+    dark = encode(np.full((400, 400, 3), 12, np.uint8))
+    log_path = tmp_path / "predictions.jsonl"
+    await start_bot(
+        model_path=default_model_path(), photo_gate=SHIPPED_GATE_PATH, prediction_log=log_path
+    )
+    for index, photo in enumerate((rash, dark)):
+        fake_api.send_message(USER + index, photo=photo)
+        await fake_api.wait_for("sendMessage", chat_id=USER + index, timeout=120)
+    for _ in range(100):  # the log line is written just after the answer
+        if log_path.exists() and len(log_path.read_text().splitlines()) == 2:
+            break
+        await asyncio.sleep(0.02)
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    kind = expected_kind(rash)[0]
+    assert kind is not None
+    by_outcome = {record["outcome"]: record for record in records}
+    assert set(by_outcome) == {KIND_TEXTS[kind], "poor_quality"}
+    refused = by_outcome[KIND_TEXTS[kind]]
+    assert refused["risk_level"] is None and refused["photo_kind"] == kind.value
+    assert "too_dark" in by_outcome["poor_quality"]["quality"]

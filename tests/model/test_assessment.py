@@ -1,4 +1,4 @@
-"""The one photo path (`model.assessment.assess_photo`) on real and drawn photos."""
+"""The one photo path (`model.assessment.assess_photo`): real and drawn photos, every kind."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from model.assessment import Assessment, assess_photo
 from model.loader import load_model
-from model.photo_gate import ServedGate, load_served_gate
+from model.photo_gate import PhotoKind, ServedGate, load_served_gate
 from model.predictor import Predictor
-from preprocessing import InvalidImageReason, QualityIssue, decode_image
+from preprocessing import InvalidImageReason, QualityIssue, QualityReport, decode_image
 from tests.support.shared_data import REPO_ROOT
 
 MOLE = REPO_ROOT / "examples" / "mole_ISIC_0033971.jpg"
@@ -92,3 +92,25 @@ def test_the_assessment_is_frozen(predictor: Predictor) -> None:
     assessment = assess_photo(MOLE.read_bytes(), predictor)
     with pytest.raises(AttributeError):
         assessment.prediction = None  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("kind", "issue", "outcome"),
+    [
+        (PhotoKind.SEVERAL, QualityIssue.SEVERAL_LESIONS, "several_lesions"),
+        (PhotoKind.WIDESPREAD, QualityIssue.WIDESPREAD, "widespread"),
+        (PhotoKind.UNUSABLE, QualityIssue.NOT_USABLE, "not_usable"),
+        (PhotoKind.NOT_SKIN, QualityIssue.NOT_A_LESION, "not_skin"),
+        (None, QualityIssue.TOO_DARK, "poor_quality"),
+        (None, QualityIssue.BLURRY, "poor_quality"),
+    ],
+)
+def test_a_photo_without_a_risk_level_names_its_kind_and_reason(
+    kind: PhotoKind | None, issue: QualityIssue, outcome: str
+) -> None:
+    found = Assessment(quality=QualityReport(issues=(issue,), measures={}), kind=kind)
+    assert found.outcome == outcome
+    answer = found.to_dict()
+    assert answer["risk_level"] is None and answer["melanoma_probability"] is None
+    assert answer["no_risk_reason"] == issue.value
+    assert answer["photo_kind"] == (kind.value if kind else None)

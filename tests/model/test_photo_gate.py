@@ -24,7 +24,7 @@ from model.photo_gate import (
 )
 from preprocessing import QualityIssue, QualityReport
 
-REFUSE_AT = {"widespread": 0.6, "not_skin": 0.7}
+REFUSE_AT = {"refused": 0.6}
 
 
 def probabilities(**named: float) -> np.ndarray:
@@ -35,13 +35,15 @@ def probabilities(**named: float) -> np.ndarray:
     ("named", "expected"),
     [
         ({"dermoscopy": 0.5, "close_up": 0.1, "widespread": 0.4}, PhotoKind.DERMOSCOPY),
-        ({"dermoscopy": 0.1, "close_up": 0.3, "widespread": 0.59}, PhotoKind.CLOSE_UP),
+        ({"dermoscopy": 0.1, "close_up": 0.31, "widespread": 0.59}, PhotoKind.CLOSE_UP),
         ({"dermoscopy": 0.1, "close_up": 0.3, "widespread": 0.6}, PhotoKind.WIDESPREAD),
-        ({"close_up": 0.35, "not_skin": 0.65}, PhotoKind.CLOSE_UP),
-        ({"close_up": 0.2, "not_skin": 0.8}, PhotoKind.NOT_SKIN),
+        ({"close_up": 0.45, "several_lesions": 0.3, "widespread": 0.25}, PhotoKind.CLOSE_UP),
+        ({"close_up": 0.4, "several_lesions": 0.35, "widespread": 0.25}, PhotoKind.SEVERAL),
+        ({"close_up": 0.2, "not_usable": 0.8}, PhotoKind.UNUSABLE),
+        ({"close_up": 0.35, "not_skin": 0.65}, PhotoKind.NOT_SKIN),
     ],
 )
-def test_a_photo_is_refused_only_at_its_kinds_threshold(
+def test_a_photo_is_refused_when_the_refused_kinds_together_reach_the_threshold(
     named: dict[str, float], expected: PhotoKind
 ) -> None:
     found = decision(probabilities(**named), REFUSE_AT)
@@ -54,12 +56,12 @@ def test_the_head_gives_a_distribution_and_checks_the_feature_count() -> None:
     head = PhotoGate(
         mean=rng.normal(size=8),
         scale=rng.uniform(0.5, 2.0, 8),
-        weights=rng.normal(size=(8, 4)),
-        bias=rng.normal(size=4),
+        weights=rng.normal(size=(8, len(KINDS))),
+        bias=rng.normal(size=len(KINDS)),
         refuse_at=REFUSE_AT,
     )
     found = head.probabilities(rng.normal(size=(5, 8)))
-    assert found.shape == (5, 4) and found.sum(axis=1) == pytest.approx(np.ones(5))
+    assert found.shape == (5, len(KINDS)) and found.sum(axis=1) == pytest.approx(np.ones(5))
     assert len(head.decide(rng.normal(size=(3, 8)))) == 3
     with pytest.raises(ValueError, match="Expected 8 features"):
         head.probabilities(np.zeros((1, 7)))
@@ -102,6 +104,10 @@ def test_the_verdict_keeps_retake_reasons_and_lets_the_gate_decide_the_rest() ->
     assert rash.issues == (QualityIssue.WIDESPREAD,) and not rash.answered
     not_skin = photo_verdict(report(), gate_says(PhotoKind.NOT_SKIN))
     assert not_skin.issues == (QualityIssue.NOT_A_LESION,)
+    several = photo_verdict(report(), gate_says(PhotoKind.SEVERAL))
+    assert several.issues == (QualityIssue.SEVERAL_LESIONS,) and not several.answered
+    nail = photo_verdict(report(), gate_says(PhotoKind.UNUSABLE))
+    assert nail.issues == (QualityIssue.NOT_USABLE,) and nail.kind == PhotoKind.UNUSABLE
     close_up = photo_verdict(report(), gate_says(PhotoKind.CLOSE_UP))
     assert close_up.answered and close_up.kind == PhotoKind.CLOSE_UP
     assert photo_verdict(report(), None).kind is None

@@ -2,10 +2,15 @@
 
 - dermoscopy: the classifier's own training split (HAM10000, ISIC 2017) and BCN20000,
   grouped by lesion; the classifier's validation and test splits are kept for measuring;
-- close_up and widespread: DermNet photos of the topics `training/clinical_topics.csv`
-  calls `single_spot` or `widespread`, grouped by topic (topics marked `excluded` are
-  left out);
-- not_skin: made by `training.gate.not_skin`, grouped in blocks of 20.
+- close_up, several_lesions, widespread, not_usable: DermNet photos of the topics
+  `clinical_topics.csv` calls `single_spot`, `widespread` or `unusable` (nail, mouth,
+  histology), grouped by topic (`excluded` topics are left out). A photo with a framing
+  label (`../shared/data/clinical/framing.csv`) takes its kind from it (`FRAMING_KINDS`);
+  the topic fills in the rest;
+- not_skin: made by `training.gate.not_skin`, grouped in blocks of 20, and real photos
+  (`../shared/data/not_skin`, one per ImageNet class, grouped by class); the photos that
+  `not_skin_photos.csv` marks `measure_only` (bare skin over much of the picture) are
+  measured, never trained on.
 """
 
 from __future__ import annotations
@@ -23,7 +28,19 @@ from training.datasets.split import read_split
 from training.gate.not_skin import not_skin_pictures
 
 TOPICS_TABLE = Path(__file__).resolve().parent / "clinical_topics.csv"
-TOPIC_KINDS = {"single_spot": PhotoKind.CLOSE_UP, "widespread": PhotoKind.WIDESPREAD}
+NOT_SKIN_TABLE = Path(__file__).resolve().parent / "not_skin_photos.csv"
+TOPIC_KINDS = {
+    "single_spot": PhotoKind.CLOSE_UP,
+    "widespread": PhotoKind.WIDESPREAD,
+    "unusable": PhotoKind.UNUSABLE,
+}
+FRAMING_KINDS = {
+    "one_lesion": PhotoKind.CLOSE_UP,
+    "several_lesions": PhotoKind.SEVERAL,
+    "area": PhotoKind.WIDESPREAD,
+    "dermoscopy": PhotoKind.DERMOSCOPY,
+    "other": PhotoKind.UNUSABLE,
+}
 NOT_SKIN_PER_GROUP = 20
 
 
@@ -37,6 +54,8 @@ class GateSample:
         group: The unit held out together (lesion, topic, block of made pictures).
         label: "melanoma", "nevus" or "other".
         topic: The DermNet topic ("" elsewhere).
+        framing: The photo's framing label ("" when it has none).
+        train: False for a photo only measured, never trained on.
         split: "train" for the gate's training pool, or the classifier split it
             belongs to ("val", "test") when kept for measuring.
         path: The image file; None for a made picture (`picture` holds it).
@@ -48,6 +67,8 @@ class GateSample:
     group: str
     label: str
     topic: str = ""
+    framing: str = ""
+    train: bool = True
     split: str = "train"
     path: Path | None = None
     picture: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -66,14 +87,28 @@ def read_topic_table(path: Path = TOPICS_TABLE) -> dict[tuple[str, str], str]:
         return {(row["source"], row["topic"]): row["kind"] for row in csv.DictReader(handle)}
 
 
-def clinical_samples(root: Path, table: dict[tuple[str, str], str]) -> list[GateSample]:
-    """DermNet photos of the topics the table calls `single_spot` or `widespread`."""
+def read_framing(root: Path) -> dict[str, str]:
+    """Return {image: framing} from `framing.csv` (empty when it is absent)."""
+    path = root / "framing.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["image"]: row["framing"] for row in csv.DictReader(handle)}
+
+
+def clinical_samples(
+    root: Path, table: dict[tuple[str, str], str], framing: dict[str, str] | None = None
+) -> list[GateSample]:
+    """DermNet photos of the table's kept topics; a framing label overrides the topic."""
+    framing = framing or {}
     samples = []
     with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             kind = TOPIC_KINDS.get(table.get((row["source"], row["topic"]), "excluded"))
             if kind is None:
                 continue
+            label_of_photo = framing.get(row["image"], "")
+            kind = FRAMING_KINDS.get(label_of_photo, kind)
             label = row["group"] if row["group"] in ("melanoma", "nevus") else "other"
             samples.append(
                 GateSample(
@@ -82,6 +117,7 @@ def clinical_samples(root: Path, table: dict[tuple[str, str], str]) -> list[Gate
                     group=f"topic:{row['source']}:{row['topic']}",
                     label=label,
                     topic=row["topic"],
+                    framing=label_of_photo,
                     path=root / row["image"],
                 )
             )
@@ -150,3 +186,22 @@ def not_skin_samples(
         )
         for index, (source, picture) in enumerate(not_skin_pictures(count, seed))
     ]
+
+
+def real_not_skin_samples(root: Path, table: Path = NOT_SKIN_TABLE) -> list[GateSample]:
+    """Real photos that are not skin, one per ImageNet class; `measure_only` ones kept out."""
+    with table.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle)
+        measure_only = {row["synset"] for row in rows if row["use"] == "measure_only"}
+    with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        return [
+            GateSample(
+                kind=PhotoKind.NOT_SKIN,
+                source="ImageNet",
+                group=f"class:{row['synset']}",
+                label="other",
+                train=row["synset"] not in measure_only,
+                path=root / row["image"],
+            )
+            for row in csv.DictReader(handle)
+        ]

@@ -5,9 +5,9 @@ Usage:
     python -m training.gate.train --clinical-limit 40 --dermoscopy-train 40 --out runs/tiny
 
 Reads top to bottom: the backbone, the photos of every kind, their features (cached in
-`--out`), whole DermNet topics held out to measure, thresholds from those held-out
-answers, the head refitted on everything, the classifier's dev sets scored, the
-classifier's figures on close-ups, one LiteRT file and its card.
+`--out`), whole DermNet topics and ImageNet classes held out to measure, the refusal
+threshold from those held-out answers, the head refitted on everything, the classifier's
+dev sets scored, the classifier's figures on close-ups, one LiteRT file and its card.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,9 @@ from training.gate.data import (
     clinical_samples,
     dermoscopy_samples,
     not_skin_samples,
+    read_framing,
     read_topic_table,
+    real_not_skin_samples,
 )
 from training.gate.features import FeatureExtractor, extract
 from training.gate.fit import (
@@ -47,18 +50,22 @@ from training.gate.fit import (
     held_out_probabilities,
     refusal_table,
     topic_table,
+    trade_off,
 )
 from training.gate.report import close_up_figures
 
 logger = logging.getLogger(__name__)
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-GATE_VERSION = "1.0.0"
+GATE_VERSION = "2.0.0"
+TRADE_OFF = tuple(round(0.5 + 0.05 * step, 2) for step in range(10))
+"""Refusal thresholds at which the card records the held-out trade-off."""
 PATH_FIELDS = {
     "classifier",
     "dermoscopy",
     "bcn",
     "clinical",
     "topics",
+    "real_not_skin",
     "split_file",
     "out",
     "export",
@@ -74,6 +81,7 @@ class GateConfig:
     bcn: Path = SHARED / "bcn20000"
     clinical: Path = SHARED / "clinical"
     topics: Path = TOPICS_TABLE
+    real_not_skin: Path = SHARED / "not_skin"
     split_file: Path = TWO_SOURCE_SPLIT  # the gate's dermoscopy photos, as for gate 1.0.0
     out: Path = Path("runs/gate")
     export: Path | None = None
@@ -81,6 +89,7 @@ class GateConfig:
     dermoscopy_eval: int = 5000
     bcn_photos: int = 800
     not_skin_photos: int = 800
+    real_not_skin_photos: int = 800
     clinical_limit: int = 0
     watermark_share: float = 0.5
     watermark_checks: int = 600
@@ -102,9 +111,12 @@ def parse_config(argv: Sequence[str] | None) -> GateConfig:
 
 def gather_photos(config: GateConfig) -> tuple[list[GateSample], list[bool], list[GateSample]]:
     """The training pool of every kind, which of them get a drawn watermark, the dev sets."""
-    clinical = clinical_samples(config.clinical, read_topic_table(config.topics))
+    table = read_topic_table(config.topics)
+    clinical = clinical_samples(config.clinical, table, read_framing(config.clinical))
     if config.clinical_limit:
         clinical = clinical[:: max(1, len(clinical) // config.clinical_limit)]
+    real = real_not_skin_samples(config.real_not_skin) if config.real_not_skin_photos else []
+    real = real[:: max(1, len(real) // max(config.real_not_skin_photos, 1))]
     per_split = {
         "train": config.dermoscopy_train,
         "val": config.dermoscopy_eval,
@@ -113,7 +125,7 @@ def gather_photos(config: GateConfig) -> tuple[list[GateSample], list[bool], lis
     dermoscopy = dermoscopy_samples(config.dermoscopy, config.split_file, per_split, config.seed)
     bcn = bcn_samples(config.bcn, 2, config.bcn_photos, config.seed) if config.bcn_photos else []
     made = not_skin_samples(config.not_skin_photos, config.seed, lambda im: shrink_to(im, 384))
-    pool = [s for s in dermoscopy if s.split == "train"] + bcn + clinical + made
+    pool = [s for s in dermoscopy if s.split == "train"] + bcn + clinical + made + real
     rng = np.random.default_rng(config.seed)
     marked = [bool(flag) for flag in rng.random(len(pool)) < config.watermark_share]
     return pool, marked, [s for s in dermoscopy if s.split != "train"]
@@ -146,8 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     refuse_at = choose_thresholds(held_out, pool, max_spot_refused=config.max_spot_refused)
 
     # The head refitted on every training photo, and the dev sets it never saw.
+    trainable = [i for i, s in enumerate(pool) if s.train]
     mean, scale, weights, bias = fit_head(
-        features, [s.kind for s in pool], l2=config.l2, seed=config.seed
+        features[trainable], [pool[i].kind for i in trainable], l2=config.l2, seed=config.seed
     )
     head = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at)
     dev_table = refusal_table(head.probabilities(dev_features), dev, refuse_at)
@@ -157,9 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     spots = [pool[i] for i in spot_rows]
     spot_logits = predictor.logits(np.stack([predictor.preprocess(s.load()) for s in spots]))
-    metrics = {
+    metrics: dict[str, Any] = {
         "held_out_topics": refusal_table(held_out, pool, refuse_at),
         "held_out_photos": refusal_table(held_out_photos, pool, refuse_at),
+        "trade_off": trade_off(held_out, pool, TRADE_OFF, refuse_at),
         "dermoscopy_dev": dev_table,
         "dermoscopy_dev_watermarked": refusal_table(
             head.probabilities(dev_marked), checked, refuse_at
@@ -187,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             + " ".join(sys.argv[1:] if argv is None else argv),
             "config": {k: str(v) for k, v in dataclasses.asdict(config).items()},
             "photos": {kind.value: sum(s.kind == kind for s in pool) for kind in KINDS},
+            "measured_only": sum(not s.train for s in pool),
             "seconds": round(time.perf_counter() - started, 1),
         },
         "metrics": metrics,
@@ -198,10 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     (config.out / "gate_topics.json").write_text(json.dumps(topics, indent=2) + "\n")
     refused = metrics["held_out_topics"]
     logger.info(
-        "Held-out topics: widespread refused %.1f %%, close-ups refused %.1f %%; dermoscopy dev "
-        "refused %.1f %%; thresholds %s; %.0f s",
-        100 * refused.get(PhotoKind.WIDESPREAD.value, {}).get("refused", 0.0),
-        100 * refused.get(PhotoKind.CLOSE_UP.value, {}).get("refused", 0.0),
+        "Held-out: area photos refused %.1f %%, one-lesion photos refused %.1f %%; dermoscopy "
+        "dev refused %.1f %%; thresholds %s; %.0f s",
+        100 * refused.get("framing area", {}).get("refused", 0.0),
+        100 * refused.get("framing one_lesion", {}).get("refused", 0.0),
         100 * dev_table.get(PhotoKind.DERMOSCOPY.value, {}).get("refused", 0.0),
         refuse_at,
         time.perf_counter() - started,

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[3]
 TABLE = REPO / "training" / "gate" / "clinical_topics.csv"
 LABELS = REPO.parent / "shared" / "data" / "clinical" / "labels.csv"
 COLUMNS = ["source", "topic", "kind", "note"]
-KINDS = {"single_spot", "widespread", "excluded"}
+KINDS = {"single_spot", "widespread", "unusable", "excluded"}
 
 
 def read_table() -> list[dict[str, str]]:

@@ -28,13 +28,17 @@ def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
         "--classifier", str(tiny_model_path), "--out", str(tmp_path),
         "--clinical-limit", "60", "--dermoscopy-train", "30", "--dermoscopy-eval", "8",
         "--bcn-photos", "10", "--not-skin-photos", "30", "--watermark-checks", "8",
-        "--folds", "2",
+        "--real-not-skin-photos", "20", "--folds", "2",
     ]  # fmt: skip
     assert main(arguments) == 0
 
     card = json.loads((tmp_path / "photo_gate.card.json").read_text())
     assert card["gate_sha256"] == file_sha256(tmp_path / "photo_gate.tflite")
-    assert all(card["training"]["photos"][kind.value] > 0 for kind in KINDS)
+    assert card["kinds"] == [kind.value for kind in KINDS] and card["gate_version"] == "2.0.0"
+    photos = card["training"]["photos"]
+    assert all(photos[k] > 0 for k in ("dermoscopy", "close_up", "widespread", "not_skin"))
+    assert 0.0 < card["refuse_at"]["refused"] < 1.0
+    assert card["metrics"]["trade_off"][0]["threshold"] == 0.5
     for held_out in ("held_out_topics", "held_out_photos"):
         assert {"widespread", "close_up", "dermoscopy", "not_skin"} <= set(
             card["metrics"][held_out]
@@ -55,13 +59,16 @@ def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
     served = load_served_gate(tmp_path / "photo_gate.tflite")
     config = GateConfig(
         classifier=tiny_model_path, out=tmp_path, clinical_limit=60, dermoscopy_train=30,
-        dermoscopy_eval=8, bcn_photos=10, not_skin_photos=30,
+        dermoscopy_eval=8, bcn_photos=10, not_skin_photos=30, real_not_skin_photos=20,
     )  # fmt: skip
     pool, marked, _ = gather_photos(config)
     features = extract(
         FeatureExtractor(gate_backbone()), pool, marked, tmp_path / "features.npz", 0
     )
-    head = PhotoGate(*fit_head(features, [s.kind for s in pool], l2=config.l2, seed=0), {})
+    kept = [i for i, s in enumerate(pool) if s.train]
+    head = PhotoGate(
+        *fit_head(features[kept], [pool[i].kind for i in kept], l2=config.l2, seed=0), {}
+    )
     unmarked = [i for i, flag in enumerate(marked) if not flag][:12]
     inputs = np.stack([gate_input(pool[i].load()) for i in unmarked])
     served_probabilities = served.probabilities(inputs)  # float16 weights: close, not equal

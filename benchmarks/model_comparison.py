@@ -12,7 +12,7 @@ Needs the shared data beside the repository.
 
 Usage:
     python benchmarks/model_comparison.py --compare runs/model-2.6.0/melnev.keras \\
-        --compare-split training/splits/split_2_6_0.csv
+        --compare-split training/datasets/splits/split_2_6_0.csv
 """
 
 from __future__ import annotations

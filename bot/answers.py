@@ -184,7 +184,7 @@ def _section(title: str, lines: Iterable[str]) -> str:
 
 
 def _data_lines(card: ModelCard, language: str) -> list[str]:
-    """One line per training source, from the card's `training.datasets.counts`."""
+    """One line per training source, from the card's `training.data.counts`."""
     data = card.training.get("data")
     counts = data.get("counts") if isinstance(data, Mapping) else None
     if not isinstance(counts, Mapping):

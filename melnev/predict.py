@@ -25,8 +25,8 @@ def predict_files(
         no_gate: Skip the photo-type gate (the quality gate still runs).
 
     Returns:
-        Per file: `image` plus the assessment's fields, or `error` for an unreadable file
-        or image. None when the model or the gate cannot be loaded (said on stderr).
+        Per file: `image`, `model_version` and the assessment's fields, or `error` for an
+        unreadable file or image. None when the model or the gate cannot be loaded (said on stderr).
     """
     from model.assessment import assess_photo
     from model.card import ModelCardError
@@ -57,6 +57,7 @@ def predict_files(
         if assessment.invalid is not None:
             result["error"] = f"invalid image ({assessment.invalid.value})"
         else:
+            result["model_version"] = predictor.card.model_version  # refused photos too
             result.update(assessment.to_dict())
         results.append(result)
     return results
@@ -70,9 +71,13 @@ def format_result(result: dict[str, Any]) -> str:
     kind = result.get("photo_kind")
     if result["risk_level"] is None:
         issues = ", ".join(result["quality_issues"]) or result["no_risk_reason"]
+        advice = (
+            "the photo-type gate refused it; --no-gate shows the model alone"
+            if kind
+            else "retake it: close up, in focus, in good light"
+        )
         return (
-            f"{image}: no risk level ({issues}{f'; photo kind {kind}' if kind else ''}). "
-            "A photo of one mole or spot is needed; --no-gate shows the model alone."
+            f"{image}: no risk level ({issues}{f'; photo kind {kind}' if kind else ''}): {advice}."
         )
     about = f"model {result['model_version']}" + (f", {kind}" if kind else "")
     return (

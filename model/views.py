@@ -93,13 +93,6 @@ def average_views(logits: np.ndarray, views: int) -> np.ndarray:
     return np.asarray(logits, dtype=np.float64).reshape(-1, views).mean(axis=1)
 
 
-def average_view_features(features: np.ndarray, views: int) -> np.ndarray:
-    """Average per-view feature rows (N * views, F) back to one row per image (N, F)."""
-    check_views(views)
-    array = np.asarray(features, dtype=np.float64)
-    return array.reshape(-1, views, array.shape[-1]).mean(axis=1)
-
-
 def averaged_logits(
     forward: Callable[[np.ndarray], np.ndarray], images: np.ndarray, views: int, batch_size: int
 ) -> np.ndarray:

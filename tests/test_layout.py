@@ -76,21 +76,34 @@ def test_no_import_reaches_up_by_string() -> None:
     by_string = []
     for name, path in modules().items():
         for node in ast.walk(ast.parse(path.read_text())):
-            if not (
-                isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module"
-            ):
+            if not isinstance(node, ast.Call):
+                continue
+            called = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
+            if called not in ("import_module", "__import__"):
                 continue
             argument = node.args[0] if node.args else None
             text = ""
             if isinstance(argument, ast.Constant):
                 text = str(argument.value)
-            elif isinstance(argument, ast.JoinedStr) and isinstance(
-                argument.values[0], ast.Constant
-            ):
-                text = str(argument.values[0].value)
+            elif isinstance(argument, ast.JoinedStr):
+                first = argument.values[0]
+                text = str(first.value) if isinstance(first, ast.Constant) else ""
             if not text or text.split(".")[0] in PACKAGES:  # a project module, or unknown
                 by_string.append(f"{name}:{node.lineno}")
     assert not by_string, by_string
+
+
+def test_benchmarks_import_nothing_from_tests() -> None:
+    wrong = []
+    for path in sorted((REPO_ROOT / "benchmarks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            wrong += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tests"]
+    assert not wrong, wrong
 
 
 def test_no_module_imports_itself_back_in_a_circle() -> None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from melnev.cli import DISCLAIMER, main
 from tests.support.shared_data import REPO_ROOT
@@ -77,8 +78,8 @@ def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
     assert result["melanoma_probability"] is None
     assert result["no_risk_reason"] == "not_a_lesion"
     exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
-    assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin). " in out
-    assert "--no-gate shows the model alone" in out
+    assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin): " in out
+    assert "the photo-type gate refused it; --no-gate shows the model alone" in out
     assert "melanoma probability" not in out
 
 
@@ -132,3 +133,21 @@ def test_a_real_dermoscopic_photo_gets_a_risk_answer_through_the_gate(
     assert result["quality_issues"] == []
     assert result["no_risk_reason"] is None
     assert result["risk_level"] in RISK_LEVELS
+
+
+def test_a_photo_to_retake_says_so_and_keeps_the_schema(
+    capsys: pytest.CaptureFixture[str], tiny_model_path: Path, tmp_path: Path
+) -> None:
+    dark = tmp_path / "dark.png"
+    Image.new("RGB", (300, 300), (5, 5, 5)).save(dark)
+
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(dark))
+    assert exit_code == 0
+    assert "dark.png: no risk level (too_dark" in out
+    assert "retake it: close up, in focus, in good light." in out
+
+    exit_code, out, _ = predict(capsys, tiny_model_path, str(dark), "--json")
+    (result,) = json.loads(out)
+    assert result["no_risk_reason"] == "too_dark"
+    assert result["risk_level"] is None and result["photo_kind"] is None
+    assert result["model_version"] == "0.0.0-test"  # refused photos name the model too

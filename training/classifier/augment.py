@@ -101,8 +101,8 @@ class RandomVignette(layers.Layer):
 SATURATION = (0.3, 0.7)
 HUE = 0.06
 ZOOM = (-0.3, 0.1)
-RESOLUTION_LOSS_SHARE = 0.3
-RESOLUTION_LOSS_SCALES = (0.5,)
+RESOLUTION_LOSS_SHARE = 0.4
+RESOLUTION_LOSS_SCALES = (0.35, 0.5)
 
 
 def build_augmenter(

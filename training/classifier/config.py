@@ -72,8 +72,8 @@ class TrainConfig:
     zoom: tuple[float, float] = augment.ZOOM
     # Share of training images brought down to lower detail and back, and the fractions of
     # the side drawn from (0.35: an 84 px BCN20000 photo's detail in the 192 px input).
-    resolution_loss_share: float = 0.4
-    resolution_loss_scales: tuple[float, ...] = (0.35, 0.5)
+    resolution_loss_share: float = augment.RESOLUTION_LOSS_SHARE
+    resolution_loss_scales: tuple[float, ...] = augment.RESOLUTION_LOSS_SCALES
     # Melanomas and moles balanced within each source: a source's class share
     # (BCN20000: 40 % melanomas, 14 % elsewhere) then marks neither class.
     balance_classes_within_sources: bool = True
@@ -104,6 +104,15 @@ _HELP = {
     "cache_dir": "preprocessed-image cache ('' disables)",
     "workers": "preprocessing processes (0: all cores)",
     "backbone": "efficientnet_lite0 (ImageNet weights in model/backbones) or small_cnn",
+    "model_version": "version written into the card",
+    "pretrained": "start from the ImageNet weights (efficientnet_lite0)",
+    "image_size": "side of the square model input, in pixels",
+    "working_size": "side at which hair removal and colour constancy run",
+    "epochs": "training epochs (early stopping on validation ROC AUC may end sooner)",
+    "batch_size": "images per training step",
+    "learning_rate": "peak AdamW learning rate, reached after a short warm-up",
+    "seed": "seed of the split, the copies, augmentation and initialisation",
+    "deterministic": "bit-identical reruns, about 1.9x slower a step",
 }
 
 

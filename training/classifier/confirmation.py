@@ -86,7 +86,7 @@ def without_nevus_confirmations(
 
     HAM10000's followed-up moles (`"follow_up"`) come from one centre's digital
     follow-up, whose photos can be told from the excised moles' by the corners of the
-    frame alone (`benchmarks/acquisition_shortcut.py`); training without them removes
+    frame alone (docs/experiments.md, acquisition_shortcut); training without them removes
     that shortcut. Melanomas and moles without a recorded confirmation are kept.
 
     Args:

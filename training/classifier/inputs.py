@@ -116,7 +116,7 @@ def predict_logits(
     With `views` > 1 each image's logit is the mean over that many flips and
     rotations (`model.views`), as the card's `test_time_views` asks at serving.
     `batch_size` counts views: 64 keeps Lite0 at 192 px near 4.7 GB of memory, where 256
-    peaked at 16 GB and was 1.14-1.30x as fast (`benchmarks/evaluation_memory.py`).
+    peaked at 16 GB and was 1.14-1.30x as fast (docs/experiments.md, evaluation_memory).
     """
     return averaged_logits(
         lambda batch: keras.ops.convert_to_numpy(model(batch.astype(np.float32), training=False)),

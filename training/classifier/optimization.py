@@ -138,7 +138,7 @@ def make_deterministic() -> None:
     With a fixed seed the input pipeline already gives the same batches; what is left
     is the order of floating-point sums inside multi-threaded kernels. TensorFlow's
     deterministic kernels fix it at about 1.9x the time per step on a 2-core CPU
-    (`benchmarks/augmentation_seeds.py` measures the pipeline, not this). JAX on the
+    (docs/experiments.md, augmentation_seeds, measured the pipeline, not this). JAX on the
     CPU is deterministic already, so other backends need nothing.
     """
     if keras.backend.backend() == "tensorflow":

@@ -26,7 +26,7 @@ HAM_METADATA = "HAM10000_metadata.csv"
 HAM_OTHER_DX = frozenset({"akiec", "bcc", "bkl", "df", "vasc"})
 # How a diagnosis was confirmed (`Record.confirmation`, HAM10000's `dx_type`). A mole
 # confirmed by histopathology is one a doctor excised; followed-up moles come from one
-# centre's digital follow-up (`benchmarks/acquisition_shortcut.py`).
+# centre's digital follow-up (docs/experiments.md, acquisition_shortcut).
 FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL = "follow_up", "histo", "consensus", "confocal"
 CONFIRMATIONS = (FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL)
 _LABEL_ALIASES = {

@@ -228,7 +228,7 @@ def test_shared_set_reads_completely(shared_data_dir: Path) -> None:
     )
     assert ham_nevi == {"follow_up": 3704, "histo": 2498, "consensus": 503}
     assert {r.confirmation for r in report.records if r.source == "ISIC2017"} == {""}
-    # The training flags and benchmarks name confirmations by `CONFIRMATIONS`.
+    # The recipe (`exclude_nevus_confirmations`) names confirmations by `CONFIRMATIONS`.
     assert {r.confirmation for r in report.records} <= {*CONFIRMATIONS, ""}
 
 

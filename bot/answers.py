@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.texts import text
 from bot.texts.limitations import translate_limitation
-from model.assessment import KIND_OUTCOMES
+from model.assessment import kind_outcome
 from model.card import ModelCard
 from model.photo_gate import PhotoKind
 from model.predictor import Prediction
@@ -139,9 +139,9 @@ def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:
     slide (what the bot can assess), a picture that is not skin.
     """
     issues = tuple(issues)
-    for issue, outcome in KIND_OUTCOMES.items():  # the text is named like the outcome
-        if issue in issues:
-            return with_disclaimer(text(language, outcome), language)
+    outcome = kind_outcome(issues)
+    if outcome is not None:  # the text is named like the outcome
+        return with_disclaimer(text(language, outcome), language)
     reasons = "\n".join(f"• {text(language, f'quality.{issue.value}')}" for issue in issues)
     return "\n\n".join(
         (

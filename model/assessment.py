@@ -33,6 +33,11 @@ KIND_OUTCOMES = {
 """The answer a photo of a kind without a risk level gets, by its issue (first match wins)."""
 
 
+def kind_outcome(issues: tuple[QualityIssue, ...]) -> str | None:
+    """The `KIND_OUTCOMES` answer for these issues; None when none is a kind (a retake)."""
+    return next((outcome for issue, outcome in KIND_OUTCOMES.items() if issue in issues), None)
+
+
 @dataclasses.dataclass(frozen=True)
 class Assessment:
     """What one photo got.
@@ -74,8 +79,7 @@ class Assessment:
             return "invalid"
         if self.prediction is not None:
             return "prediction"
-        found = [outcome for issue, outcome in KIND_OUTCOMES.items() if issue in self.issues]
-        return found[0] if found else "poor_quality"
+        return kind_outcome(self.issues) or "poor_quality"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready answer: a refused photo has `risk_level` and the probability null.

@@ -32,11 +32,13 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports_of(path: Path, name: str) -> set[str]:
-    """Project modules `path` imports, anywhere in the file (lazy imports count too)."""
+def imports_of(path: Path, name: str = "", *, top_level: bool = False) -> set[str]:
+    """Modules `path` imports: anywhere in the file (lazy imports count too), or only those
+    run when it is imported (`top_level`); `name` is its module name, for relative imports."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text())
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in tree.body if top_level else ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -46,18 +48,12 @@ def imports_of(path: Path, name: str) -> set[str]:
                 base = f"{base}.{node.module}" if node.module else base
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {module for module in found if module.split(".")[0] in PACKAGES}
+    return found
 
 
-def top_level_imports(path: Path) -> set[str]:
-    """Project modules imported when the module is imported (not inside functions)."""
-    found = set()
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+def project_imports(path: Path, name: str, *, top_level: bool = False) -> set[str]:
+    """The project's own modules among `imports_of`."""
+    found = imports_of(path, name, top_level=top_level)
     return {module for module in found if module.split(".")[0] in PACKAGES}
 
 
@@ -65,7 +61,7 @@ def test_packages_import_only_what_they_may() -> None:
     wrong = []
     for name, path in modules().items():
         package = name.split(".")[0]
-        for imported in imports_of(path, name):
+        for imported in project_imports(path, name):
             target = imported.split(".")[0]
             if target != package and target not in ALLOWED[package]:
                 wrong.append(f"{name} imports {imported}")
@@ -94,22 +90,19 @@ def test_no_import_reaches_up_by_string() -> None:
 
 
 def test_benchmarks_import_nothing_from_tests() -> None:
-    wrong = []
-    for path in sorted((REPO_ROOT / "benchmarks").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            wrong += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tests"]
+    wrong = [
+        f"{path.name}: {module}"
+        for path in sorted((REPO_ROOT / "benchmarks").glob("*.py"))
+        for module in imports_of(path)
+        if module.split(".")[0] == "tests"
+    ]
     assert not wrong, wrong
 
 
 def test_no_module_imports_itself_back_in_a_circle() -> None:
     known = modules()
     graph = {
-        name: {module for module in top_level_imports(path) if module in known} - {name}
+        name: {m for m in project_imports(path, name, top_level=True) if m in known} - {name}
         for name, path in known.items()
     }
 

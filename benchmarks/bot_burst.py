@@ -40,6 +40,8 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from shared_split import EXAMPLES, SHARED_DATA  # noqa: E402
+
 from bot.testing.fake_api import FakeBotApi  # noqa: E402
 from bot.testing.updates import sent_message  # noqa: E402
 
@@ -59,7 +61,7 @@ def _photos(count: int, source: str, data_dir: Path) -> list[bytes]:
     import numpy as np
     from PIL import Image
 
-    examples = sorted((REPO / "examples").glob("*.jpg"))
+    examples = sorted(EXAMPLES.glob("*.jpg"))
     photos = []
     for seed in range(count):
         example = Image.open(examples[seed % len(examples)]).convert("RGB").resize((1280, 960))
@@ -230,7 +232,7 @@ def main() -> None:
         default="phone",
         help="1280 px synthetic phone photos, or the shared 256 px dataset",
     )
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "dermoscopy")
+    parser.add_argument("--data", type=Path, default=SHARED_DATA)
     parser.add_argument(
         "--runtimes",
         nargs="+",

@@ -47,6 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import keras  # noqa: E402
+from shared_split import EXAMPLES, SHARED_DATA  # noqa: E402
 
 from model.architecture import build_model  # noqa: E402
 from model.card import Thresholds  # noqa: E402
@@ -56,10 +57,7 @@ from model.predictor import Predictor  # noqa: E402
 from preprocessing import assess_quality, decode_image  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig  # noqa: E402
 
-SHARED_DATA = Path(
-    os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
-)
-EXAMPLE = REPO_ROOT / "examples" / "mole_ISIC_0033971.jpg"
+EXAMPLE = EXAMPLES / "mole_ISIC_0033971.jpg"
 
 
 def jpeg_bytes(image: np.ndarray, quality: int = 90) -> bytes:

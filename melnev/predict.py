@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from model.lesions import PLAIN_NAMES
+
 DISCLAIMER = (
     "Not a diagnosis: this is a statistical estimate from a photo. "
     "See a doctor or dermatologist about any lesion that worries you or changes."
@@ -80,7 +82,10 @@ def format_result(result: dict[str, Any]) -> str:
             f"{image}: no risk level ({issues}{f'; photo kind {kind}' if kind else ''}): {advice}."
         )
     about = f"model {result['model_version']}" + (f", {kind}" if kind else "")
+    probabilities = result["class_probabilities"]
+    named = [result["lesion_class"]] + ([result["second_class"]] if result["second_class"] else [])
+    likely = " or ".join(f"{PLAIN_NAMES[name]} {probabilities[name]:.2f}" for name in named)
     return (
-        f"{image}: melanoma probability {result['melanoma_probability']:.3f}, "
-        f"risk {result['risk_level']} ({about})"
+        f"{image}: most likely {likely}; melanoma probability "
+        f"{result['melanoma_probability']:.3f}, risk {result['risk_level']} ({about})"
     )

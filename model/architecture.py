@@ -72,14 +72,15 @@ def build_model(
     widths: tuple[int, ...] = (32, 64, 128, 192),
     stem_filters: int = 24,
     dropout: float = 0.3,
+    classes: int = 8,
     name: str = "melnev",
 ) -> keras.Model:
-    """Build the melanoma-vs-nevus classifier (functional Keras model).
+    """Build the lesion classifier (functional Keras model).
 
     The model takes uint8-range RGB images (0-255) and scales them itself, so
     training and serving cannot disagree on scaling. It outputs one logit per
-    image (melanoma vs nevus); probabilities come from the calibrated sigmoid
-    in `model.predictor`.
+    class (`model.lesions.LESION_CLASSES`, or one logit for melanoma against
+    nevus); probabilities come from the calibrated softmax in `model.predictor`.
 
     Args:
         input_size: Side of the square input image in pixels.
@@ -97,11 +98,12 @@ def build_model(
         widths: `small_cnn` only: filters of each residual stage.
         stem_filters: `small_cnn` only: filters of the first convolution.
         dropout: Dropout rate before the classifier.
+        classes: Logits per image (1: melanoma against nevus, sigmoid).
         name: Model name.
 
     Returns:
         An uncompiled `keras.Model` mapping (batch, input_size, input_size, 3)
-        images to (batch, 1) logits.
+        images to (batch, classes) logits.
 
     Raises:
         ValueError: For arguments out of range.
@@ -125,6 +127,8 @@ def build_model(
         raise ValueError(
             f"`frozen_blocks` must be in [0, {blocks}]. Received: frozen_blocks={frozen_blocks}"
         )
+    if classes < 1:
+        raise ValueError(f"`classes` must be >= 1. Received: classes={classes}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
 
@@ -138,7 +142,7 @@ def build_model(
         x = efficientnet_lite.efficientnet_lite(x, variant, output_name=LAST_CONV_LAYER)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(1, name="logit", dtype="float32")(x)
+    outputs = layers.Dense(classes, name="logit", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name=name)
     if weights is not None:
         imagenet = weights == "imagenet"

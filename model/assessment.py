@@ -84,8 +84,9 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready answer: a refused photo has `risk_level` and the probability null.
 
-        Answered photos carry the prediction's fields (probability, risk level,
-        thresholds, model version) beside the kind of photo.
+        Answered photos carry the prediction's fields (kind of lesion, class
+        probabilities, melanoma probability, risk level, thresholds, model version)
+        beside the kind of photo.
         """
         found: dict[str, Any] = {
             "photo_kind": self.kind.value if self.kind else None,
@@ -93,6 +94,8 @@ class Assessment:
             "no_risk_reason": self.no_risk_reason,
             "melanoma_probability": None,
             "risk_level": None,
+            "lesion_class": None,
+            "class_probabilities": None,
         }
         if self.invalid is not None:
             found["invalid"] = self.invalid.value

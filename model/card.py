@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from model.lesions import BINARY_CLASSES, LESION_CLASSES
 from model.views import check_views
 from preprocessing.pipeline import PreprocessConfig
 
@@ -21,12 +22,13 @@ class ModelCardError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class Thresholds:
-    """Decision thresholds on the calibrated melanoma probability.
+    """Decision thresholds of the risk rule (`model.lesions.risk_levels`).
 
     Attributes:
-        screening: Probability at or above which the risk is at least "moderate";
-            chosen on validation for sensitivity >= 0.90.
-        balanced: Probability at or above which the risk is "high" (Youden's J).
+        screening: Malignant score at or above which the risk is at least "moderate";
+            chosen on validation for the sensitivities the card records.
+        balanced: Urgent score at or above which the risk is "high". For a
+            melanoma-vs-nevus model both scores are the melanoma probability.
     """
 
     screening: float
@@ -41,7 +43,8 @@ class Thresholds:
 
 @dataclasses.dataclass(frozen=True)
 class Calibration:
-    """Platt/temperature scaling: probability = sigmoid(slope * logit + intercept)."""
+    """Platt scaling, sigmoid(slope * logit + intercept), for one logit; temperature
+    scaling, softmax(slope * logits), for one logit per class."""
 
     method: str = "identity"
     slope: float = 1.0
@@ -79,6 +82,7 @@ class ModelCard:
     preprocessing: PreprocessConfig
     thresholds: Thresholds
     calibration: Calibration = dataclasses.field(default_factory=Calibration)
+    classes: tuple[str, ...] = BINARY_CLASSES  # output order; cards before 4.0.0 had none
     test_time_views: int = 1  # flips/rotations averaged per photo (model.views)
     training: dict[str, Any] = dataclasses.field(default_factory=dict)
     metrics: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -92,6 +96,12 @@ class ModelCard:
             check_views(self.test_time_views)
         except ValueError as error:
             raise ModelCardError(f"Bad `test_time_views` in the model card: {error}") from error
+        unknown = set(self.classes) - set(LESION_CLASSES)
+        if unknown or len(set(self.classes)) != len(self.classes) or len(self.classes) < 2:
+            raise ModelCardError(
+                f"The card's `classes` must be distinct names of {LESION_CLASSES}. "
+                f"Received: {self.classes}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the card as a JSON-serialisable dict."""
@@ -107,6 +117,7 @@ class ModelCard:
             values["preprocessing"] = PreprocessConfig.from_dict(values["preprocessing"])
             values["thresholds"] = Thresholds(**values["thresholds"])
             values["calibration"] = Calibration(**values.get("calibration", {}))
+            values["classes"] = tuple(values.get("classes", BINARY_CLASSES))
             served = values.get("served")
             values["served"] = ServedFile(**served) if served else None
             return cls(**values)

@@ -1,13 +1,16 @@
 """Convert a Keras model to the LiteRT (TFLite) file that serving runs (needs TensorFlow).
 
 The converted graph takes the uint8 model input itself (the cast to float is inside),
-so serving passes preprocessed photos as they are. It has two outputs: the logit, and,
-where the model's head is global average pooling -> dropout -> one linear logit (every
-`build_model` model), the class activation map of the last convolutional layer,
-`sum_k w_k * A[i, j, k]`. For such a head the gradient of the logit with respect to
-`A[i, j, k]` is `w_k / (h * w)` everywhere, so Grad-CAM's channel weights are `w_k`
+so serving passes preprocessed photos as they are. It has two outputs: the logits, and,
+where the model's head is global average pooling -> dropout -> linear logits (every
+`build_model` model), each class's activation map of the last convolutional layer,
+`sum_k w_kc * A[i, j, k]`. For such a head the gradient of logit c with respect to
+`A[i, j, k]` is `w_kc / (h * w)` everywhere, so Grad-CAM's channel weights are `w_kc`
 up to a positive factor and this map *is* Grad-CAM's map before its ReLU and
 normalisation: the served model explains its own answers without TensorFlow.
+
+Shapes: one logit gives (N,) logits and (N, h, w) maps; K logits give (N, K) and
+(N, h, w, K).
 
 Only training and export import this module; serving reads the file with
 `model.serving`.
@@ -34,18 +37,19 @@ OUTPUT = "output"
 
 
 def cam_head_weights(model: keras.Model, layer_name: str = LAST_CONV_LAYER) -> np.ndarray | None:
-    """Return the logit's weights over the channels of `layer_name`, or None.
+    """Return the logits' weights over the channels of `layer_name`, or None.
 
     Only for heads where Grad-CAM equals the weighted activation map: `layer_name`
     feeds a GlobalAveragePooling2D, optionally a Dropout, then a linear Dense layer
-    with one unit that is the model's output.
+    that is the model's output.
 
     Args:
         model: A functional Keras model.
         layer_name: The explained convolutional activation.
 
     Returns:
-        float32 array (channels,), or None for any other head.
+        float32 array (channels,) for one logit, (channels, K) for K; None for any
+        other head.
     """
     try:
         layer = model.get_layer(layer_name)
@@ -67,9 +71,10 @@ def cam_head_weights(model: keras.Model, layer_name: str = LAST_CONV_LAYER) -> n
         return None
     dense = layers_after[-1]
     activation = getattr(dense.activation, "__name__", "")
-    if dense.units != 1 or activation != "linear" or dense.output is not model.outputs[0]:
+    if activation != "linear" or dense.output is not model.outputs[0]:
         return None
-    return np.asarray(dense.kernel.numpy(), np.float32)[:, 0]
+    kernel = np.asarray(dense.kernel.numpy(), np.float32)
+    return kernel[:, 0] if dense.units == 1 else kernel
 
 
 def convert(
@@ -82,9 +87,9 @@ def convert(
     """Convert `model` to a LiteRT flatbuffer with uint8 input.
 
     Args:
-        model: Keras model mapping (N, S, S, 3) 0-255 images to (N, 1) logits, or to
-            any other (N, K) output, which the file gives as it is (the photo gate's
-            kind probabilities).
+        model: Keras model mapping (N, S, S, 3) 0-255 images to (N, 1) or (N, K)
+            logits, or to any other (N, K) output, which the file gives as it is (the
+            photo gate's kind probabilities).
         precision: One of `PRECISIONS`.
         calibration_images: For int8: returns an iterable of preprocessed uint8
             images (S, S, 3), such as training photos, to calibrate the ranges on.
@@ -120,9 +125,11 @@ def convert(
             if not single_logit:
                 return {OUTPUT: outputs}
             return {LOGIT_OUTPUT: tf.reshape(outputs, [-1])}
-        activations, logit = outputs
+        activations, logits = outputs
         cam = tf.tensordot(tf.cast(activations, tf.float32), cam_weights, axes=[[3], [0]])
-        return {LOGIT_OUTPUT: tf.reshape(logit, [-1]), CAM_OUTPUT: cam}
+        if single_logit:
+            logits = tf.reshape(logits, [-1])
+        return {LOGIT_OUTPUT: logits, CAM_OUTPUT: cam}
 
     from tensorflow.python.framework.convert_to_constants import (
         convert_variables_to_constants_v2,

@@ -21,6 +21,7 @@ from model.card import (
     save_card,
 )
 from model.convert import PRECISIONS, cam_head_weights, write_served_model
+from model.lesions import BINARY_CLASSES
 from preprocessing.pipeline import PreprocessConfig
 
 
@@ -32,6 +33,7 @@ def export_model(
     preprocessing: PreprocessConfig,
     thresholds: Thresholds,
     calibration: Calibration | None = None,
+    classes: tuple[str, ...] | None = None,
     test_time_views: int = 1,
     training: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
@@ -52,6 +54,8 @@ def export_model(
         preprocessing: The configuration the model was trained with.
         thresholds: Decision thresholds on the calibrated probability.
         calibration: Calibration parameters (identity when None).
+        classes: The model's classes in output order (None: melanoma against nevus,
+            one logit).
         test_time_views: Flips/rotations the model is averaged over when serving
             (`model.views`); the calibration and thresholds must have been
             fitted on logits averaged the same way.
@@ -79,6 +83,12 @@ def export_model(
             "Model input and preprocessing size differ. "
             f"Received: input_size={input_size}, image_size={preprocessing.image_size}"
         )
+    outputs = int(model.output_shape[-1])
+    classes = classes or BINARY_CLASSES
+    if outputs != len(classes) and not (outputs == 1 and classes == BINARY_CLASSES):
+        raise ValueError(
+            f"The model has {outputs} outputs for {len(classes)} classes. Received: {classes}"
+        )
     if served_precision is not None and served_precision not in PRECISIONS:
         raise ValueError(
             f"`served_precision` must be one of {PRECISIONS} or None. "
@@ -100,6 +110,7 @@ def export_model(
         preprocessing=preprocessing,
         thresholds=thresholds,
         calibration=calibration or Calibration(),
+        classes=classes,
         test_time_views=test_time_views,
         training=training or {},
         metrics=metrics or {},

@@ -1,8 +1,9 @@
 """Grad-CAM heatmaps: which part of the photo pushed the model's answer.
 
 Pure functions on arrays (no I/O). The heatmap is computed on the last
-convolutional activation (`architecture.LAST_CONV_LAYER`) with respect to the
-melanoma logit, and drawn over the photo cropped the way the model saw it.
+convolutional activation (`architecture.LAST_CONV_LAYER`) with respect to the logit of
+the class the answer names (the melanoma logit of a one-logit model), and drawn over the
+photo cropped the way the model saw it.
 
 Two ways to the same map: `ServedCam` reads it from the served LiteRT file (no
 TensorFlow; exact for `build_model`'s linear head, see `model.convert`), `GradCam`
@@ -39,14 +40,16 @@ class Heatmap:
     input_size: int
     views: int
 
-    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+    def _view_cams(self, batch: np.ndarray, class_index: int) -> np.ndarray:
         raise NotImplementedError
 
-    def cam(self, model_input: np.ndarray) -> np.ndarray:
+    def cam(self, model_input: np.ndarray, class_index: int = 0) -> np.ndarray:
         """Return the Grad-CAM map of one preprocessed image.
 
         Args:
             model_input: uint8 array (S, S, 3), the output of `preprocess`.
+            class_index: The explained class, in the model's output order (ignored by a
+                one-logit model).
 
         Returns:
             float32 array (S, S) in [0, 1]; all zeros when nothing pushed the logit up.
@@ -60,13 +63,14 @@ class Heatmap:
                 f"`model_input` must have shape {expected}. Received: shape={model_input.shape}"
             )
         batch = dihedral_views(np.asarray(model_input, np.uint8)[None], self.views)
-        return combine_view_cams(self._view_cams(batch), self.input_size)
+        return combine_view_cams(self._view_cams(batch, class_index), self.input_size)
 
     def overlay(
         self,
         photo: np.ndarray,
         model_input: np.ndarray,
         *,
+        class_index: int = 0,
         framing: PreprocessConfig | None = None,
         alpha: float = 0.45,
         side: int = DISPLAY_SIDE,
@@ -76,6 +80,7 @@ class Heatmap:
         Args:
             photo: The decoded RGB uint8 photo the model input was made from.
             model_input: Its preprocessed version (S, S, 3).
+            class_index: The explained class (the one the answer names).
             framing: The card's preprocessing, so the map lines up with what the
                 model saw (None: the centred square of the photo).
             alpha: Opacity of the heatmap.
@@ -86,7 +91,7 @@ class Heatmap:
         """
         return overlay_heatmap(
             photo,
-            self.cam(model_input),
+            self.cam(model_input, class_index),
             framing=framing,
             alpha=alpha,
             side=side,
@@ -97,7 +102,7 @@ class GradCam(Heatmap):
     """Grad-CAM on a Keras model (imports TensorFlow), callable from several threads.
 
     Args:
-        model: A model with a layer named `layer_name` and a single logit output.
+        model: A model with a layer named `layer_name` and a logits output.
         layer_name: The convolutional activation to explain (None: the last one of
             `build_model`, `architecture.LAST_CONV_LAYER`).
         views: The card's `test_time_views`: the map is averaged over the same turns
@@ -129,14 +134,16 @@ class GradCam(Heatmap):
         self._features = keras.Model(model.inputs, layer.output)
         self._head = keras.Model(layer.output, model.outputs[0])
 
-    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+    def _view_cams(self, batch: np.ndarray, class_index: int) -> np.ndarray:
         import tensorflow as tf
 
         activations = self._features(tf.constant(batch.astype(np.float32)), training=False)
         with tf.GradientTape() as tape:
             tape.watch(activations)
             # Views are independent samples, so the gradient of their sum is per view.
-            target = tf.reduce_sum(self._head(activations, training=False)[:, 0])
+            logits = self._head(activations, training=False)
+            column = class_index if logits.shape[-1] > 1 else 0
+            target = tf.reduce_sum(logits[:, column])
         gradients = tape.gradient(target, activations)
         weights = tf.reduce_mean(gradients, axis=(1, 2))  # (views, channels)
         return np.asarray(tf.reduce_sum(activations * weights[:, None, None, :], axis=-1))
@@ -145,8 +152,8 @@ class GradCam(Heatmap):
 class ServedCam(Heatmap):
     """Grad-CAM from the served LiteRT file's class activation map output (no TensorFlow).
 
-    For `build_model`'s head (pooling, dropout, one linear logit) Grad-CAM's weights
-    are the logit's weights, so the map the file computes with each answer is
+    For `build_model`'s head (pooling, dropout, linear logits) Grad-CAM's weights
+    are the explained logit's weights, so the map the file computes with each answer is
     Grad-CAM's (`model.convert`), of the very model that answered.
 
     Raises:
@@ -160,10 +167,10 @@ class ServedCam(Heatmap):
         self.input_size = served.input_size
         self._served = served
 
-    def _view_cams(self, batch: np.ndarray) -> np.ndarray:
+    def _view_cams(self, batch: np.ndarray, class_index: int) -> np.ndarray:
         _, cams = self._served.forward(batch)
         assert cams is not None
-        return cams
+        return cams[..., class_index] if cams.ndim == 4 else cams
 
 
 class LazyHeatmap:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import math
 import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from model.card import Calibration, ModelCard, Thresholds
+from model.lesions import malignant_scores, risk_levels
 from model.loader import LoadedModel
 from model.views import averaged_logits
 from preprocessing.pipeline import preprocess
@@ -24,28 +24,47 @@ class RiskLevel(enum.StrEnum):
     HIGH = "high"
 
 
+CLOSE_SECOND = 0.5
+"""The second most likely kind is named when its probability is at least this share of
+the first's."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Prediction:
     """The model's answer for one image. Not a diagnosis.
 
     Attributes:
         melanoma_probability: Calibrated probability that the lesion is a melanoma.
-        risk_level: low (< screening threshold), moderate, or high (>= balanced).
+        risk_level: From the malignant classes (`model.lesions.risk_levels`).
         thresholds: The thresholds used.
         model_version: Version of the model that answered.
-        logit: The raw model output before calibration.
+        lesion_class: The most likely kind (`model.lesions.LESION_CLASSES`).
+        class_probabilities: Calibrated probability of each of the model's classes, in
+            the model's order.
+        malignant_probability: The malignant classes' probabilities summed.
     """
 
     melanoma_probability: float
     risk_level: RiskLevel
     thresholds: Thresholds
     model_version: str
-    logit: float
+    lesion_class: str
+    class_probabilities: dict[str, float]
+    malignant_probability: float
+
+    @property
+    def second_class(self) -> str | None:
+        """The second most likely kind when it is close to the first (`CLOSE_SECOND`)."""
+        ranked = sorted(self.class_probabilities.items(), key=lambda item: -item[1])
+        if len(ranked) < 2 or ranked[1][1] < CLOSE_SECOND * ranked[0][1]:
+            return None
+        return ranked[1][0]
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-serialisable dict."""
         values = dataclasses.asdict(self)
         values["risk_level"] = self.risk_level.value
+        values["second_class"] = self.second_class
         return values
 
 
@@ -55,15 +74,22 @@ def calibrate(logits: np.ndarray, calibration: Calibration) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(scaled, -60.0, 60.0)))
 
 
-def risk_level(probability: float, thresholds: Thresholds) -> RiskLevel:
-    """Classify a calibrated probability into a risk level."""
-    low_cut = min(thresholds.screening, thresholds.balanced)
-    high_cut = max(thresholds.screening, thresholds.balanced)
-    if probability >= high_cut:
-        return RiskLevel.HIGH
-    if probability >= low_cut:
-        return RiskLevel.MODERATE
-    return RiskLevel.LOW
+def class_probabilities(logits: np.ndarray, calibration: Calibration) -> np.ndarray:
+    """Map (N, K) logits to calibrated (N, K) class probabilities.
+
+    One logit (a melanoma-vs-nevus model): Platt's sigmoid gives (N, 2) as
+    [P(nevus), P(melanoma)]. Several: softmax of the temperature-scaled logits.
+    """
+    logit_array = np.asarray(logits, np.float64)
+    if logit_array.ndim == 1:
+        logit_array = logit_array[:, None]
+    if logit_array.shape[1] == 1:
+        melanoma = calibrate(logit_array[:, 0], calibration)
+        return np.stack([1.0 - melanoma, melanoma], axis=1)
+    scaled = calibration.slope * logit_array + calibration.intercept
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exponentials = np.exp(scaled)
+    return np.asarray(exponentials / exponentials.sum(axis=1, keepdims=True))
 
 
 RUNTIMES = ("auto", "litert", "keras")
@@ -136,11 +162,8 @@ class Predictor:
 
     def predict_batch(self, batch: np.ndarray) -> list[Prediction]:
         """Predict on already preprocessed images (N, S, S, 3) uint8."""
-        logits = self.logits(batch)
-        probabilities = calibrate(logits, self.card.calibration)
-        return [
-            self._prediction(float(p), float(z)) for p, z in zip(probabilities, logits, strict=True)
-        ]
+        probabilities = class_probabilities(self.logits(batch), self.card.calibration)
+        return [self._prediction(row) for row in probabilities]
 
     def predict(self, images: Sequence[np.ndarray]) -> list[Prediction]:
         """Preprocess decoded RGB images and predict them in one batched call.
@@ -156,15 +179,25 @@ class Predictor:
         batch = np.stack([self.preprocess(image) for image in images])
         return self.predict_batch(batch)
 
-    def _prediction(self, probability: float, logit: float) -> Prediction:
-        if math.isnan(probability):
+    def _prediction(self, probabilities: np.ndarray) -> Prediction:
+        if np.isnan(probabilities).any():
             raise ValueError("The model returned NaN: the weights are broken.")
+        classes = self.card.classes
+        thresholds = self.card.thresholds
+        level = risk_levels(
+            probabilities[None],
+            classes,
+            screening=thresholds.screening,
+            balanced=thresholds.balanced,
+        )[0]
         return Prediction(
-            melanoma_probability=probability,
-            risk_level=risk_level(probability, self.card.thresholds),
-            thresholds=self.card.thresholds,
+            melanoma_probability=float(probabilities[classes.index("melanoma")]),
+            risk_level=RiskLevel(level),
+            thresholds=thresholds,
             model_version=self.card.model_version,
-            logit=logit,
+            lesion_class=classes[int(np.argmax(probabilities))],
+            class_probabilities=dict(zip(classes, map(float, probabilities), strict=True)),
+            malignant_probability=float(malignant_scores(probabilities[None], classes)[0]),
         )
 
 

@@ -87,14 +87,16 @@ class _Runner:
         (details,) = self.interpreter.get_input_details()
         self.input_index = details["index"]
         # Told apart by rank, not name (a frozen graph's outputs are output_0, output_1):
-        # the logits are (N,), the photo gate's kind probabilities (N, K), the class
-        # activation maps (N, h, w).
+        # the logits are (N,) for one class or (N, K), the photo gate's kind
+        # probabilities (N, K), the class activation maps (N, h, w) or (N, h, w, K).
         self.output_indices = {
             len(item["shape_signature"]): item["index"]
             for item in self.interpreter.get_output_details()
         }
-        self.logit_index = self.output_indices.get(1)
-        self.cam_index = self.output_indices.get(3)
+        self.logit_rank = 1 if 1 in self.output_indices else 2
+        self.cam_rank = 3 if 3 in self.output_indices else 4
+        self.logit_index = self.output_indices.get(self.logit_rank)
+        self.cam_index = self.output_indices.get(self.cam_rank)
         self.input_shape = tuple(int(n) for n in details["shape_signature"][1:])
         self.input_dtype = details["dtype"]
         self.batch = -1
@@ -116,7 +118,7 @@ class _Runner:
         if self.logit_index is None:
             raise ValueError("This LiteRT file has no logit output (N,).")
         outputs = self.invoke(views)
-        return outputs[1].reshape(-1), outputs.get(3)
+        return outputs[self.logit_rank], outputs.get(self.cam_rank)
 
 
 class ServedModel:
@@ -163,8 +165,8 @@ class ServedModel:
             views: uint8 array (M, S, S, 3).
 
         Returns:
-            M float32 logits, and the (M, h, w) class activation maps (None when the
-            file has none).
+            The float32 logits, (M,) or (M, K), and the class activation maps,
+            (M, h, w) or (M, h, w, K) (None when the file has none).
 
         Raises:
             ValueError: If `views` has the wrong shape or dtype.

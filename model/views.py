@@ -80,17 +80,22 @@ def turn_back(view: np.ndarray, k: int) -> np.ndarray:
 
 
 def average_views(logits: np.ndarray, views: int) -> np.ndarray:
-    """Average per-view logits back to one logit per image.
+    """Average per-view logits back to one logit (or one row of class logits) per image.
 
     Args:
-        logits: One logit per row of `dihedral_views(images, views)`.
+        logits: One logit, or one row of K logits, per row of `dihedral_views(images, views)`.
         views: The `views` that expanded the batch.
 
     Returns:
-        float64 array with one mean logit per image, in the images' order.
+        float64 array of mean logits, (N,) for one logit a view or (N, K) for K,
+        in the images' order.
     """
     check_views(views)
-    return np.asarray(logits, dtype=np.float64).reshape(-1, views).mean(axis=1)
+    array = np.asarray(logits, dtype=np.float64)
+    width = array.size // len(array) if len(array) else 1
+    if width == 1:
+        return array.reshape(-1, views).mean(axis=1)
+    return array.reshape(-1, views, width).mean(axis=1)
 
 
 def averaged_logits(
@@ -108,7 +113,7 @@ def averaged_logits(
         batch_size: Most views per `forward` call (at least one image's views).
 
     Returns:
-        float64 array of N mean logits, in the images' order.
+        float64 array of N mean logits ((N, K) for K logits a view), in the images' order.
     """
     step = max(1, batch_size // check_views(views))
     outputs = [

@@ -39,37 +39,45 @@ def lesion_jpeg_bytes(shared_data_dir: Path) -> list[bytes]:
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small real Keras model, built and saved with its card by the test session."""
+    """A small real eight-class Keras model, saved with its card by the test session.
+
+    The card's test figures are computed by the real evaluation code on a made-up set of
+    200 answers, so they have the shape a trained model's card has.
+    """
     import keras
+    import numpy as np
 
     from model.architecture import build_model
     from model.card import Calibration, Thresholds
     from model.export import export_model
+    from model.lesions import LESION_CLASSES
     from preprocessing.pipeline import PreprocessConfig
+    from training.evaluation.lesion_metrics import lesion_metrics_by_source
 
     keras.utils.set_random_seed(0)
     model = build_model(64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
     path = tmp_path_factory.mktemp("tiny_model") / "tiny.keras"
+    thresholds = Thresholds(screening=0.3, balanced=0.6)
+    rng = np.random.default_rng(0)
+    labels = np.arange(200) % len(LESION_CLASSES)
+    probabilities = rng.dirichlet(np.ones(len(LESION_CLASSES)), 200)
+    probabilities[np.arange(200), labels] += 0.5
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    sources = ["Synthetic"] * 200
     export_model(
         model,
         path,
         model_version="0.0.0-test",
         preprocessing=PreprocessConfig(image_size=64, working_size=128),
-        thresholds=Thresholds(screening=0.3, balanced=0.6),
-        calibration=Calibration(method="platt", slope=1.0, intercept=0.0),
+        thresholds=thresholds,
+        calibration=Calibration(method="temperature", slope=1.0, intercept=0.0),
+        classes=LESION_CLASSES,
         metrics={
-            "test": {
-                "overall": {
-                    "n": 20,
-                    "roc_auc": 0.5,
-                    "roc_auc_ci_low": 0.3,
-                    "roc_auc_ci_high": 0.7,
-                    "screening": {"sensitivity": 0.9, "specificity": 0.2},
-                    "balanced": {"sensitivity": 0.6, "specificity": 0.7},
-                }
-            }
+            "test": lesion_metrics_by_source(
+                labels, probabilities, LESION_CLASSES, thresholds, sources
+            )
         },
-        training={"data": {"counts": {"Synthetic": {"melanoma": 10, "nevus": 10}}}},
+        training={"data": {"counts": {"Synthetic": dict.fromkeys(LESION_CLASSES, 25)}}},
         limitations=["Untrained test model."],
     )
     return path

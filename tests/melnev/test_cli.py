@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from melnev.cli import DISCLAIMER, main
+from model.lesions import LESION_CLASSES, PLAIN_NAMES
 from tests.support.shared_data import REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "notebooks" / "example_lesion.jpg"  # drawn by code
@@ -26,19 +27,25 @@ def predict(
     return exit_code, captured.out, captured.err
 
 
-def test_text_output_gives_probability_risk_and_disclaimer(
+def test_text_output_names_the_kind_and_gives_probability_risk_and_disclaimer(
     capsys: pytest.CaptureFixture[str], tiny_model_path: Path
 ) -> None:
     exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--no-gate")
+    _, json_out, _ = predict(capsys, tiny_model_path, str(EXAMPLE), "--no-gate", "--json")
 
     assert exit_code == 0
     line = re.search(
-        r"example_lesion\.jpg: melanoma probability ([0-9.]+), "
-        r"risk (low|moderate|high) \(model 0\.0\.0-test\)",
+        r"example_lesion\.jpg: most likely (.+) ([0-9.]+)(?: or .+)?; melanoma probability "
+        r"([0-9.]+), risk (low|moderate|high) \(model 0\.0\.0-test\)",
         out,
     )
     assert line is not None, out
-    assert 0.0 <= float(line.group(1)) <= 1.0
+    (result,) = json.loads(json_out)
+    assert line.group(1).startswith(PLAIN_NAMES[result["lesion_class"]])
+    assert float(line.group(2)) == pytest.approx(
+        result["class_probabilities"][result["lesion_class"]], abs=0.005
+    )
+    assert 0.0 <= float(line.group(3)) <= 1.0
     assert DISCLAIMER in out
 
 
@@ -60,7 +67,16 @@ def test_json_output_is_one_entry_per_image(
         assert result["thresholds"] == {"screening": 0.3, "balanced": 0.6}
         assert result["quality_issues"] == []
         assert result["photo_kind"] is None
-    assert results[0]["melanoma_probability"] == results[1]["melanoma_probability"]
+        # The kind of lesion: one calibrated probability per class, the top one named.
+        probabilities = result["class_probabilities"]
+        assert list(probabilities) == list(LESION_CLASSES)
+        assert sum(probabilities.values()) == pytest.approx(1.0)
+        assert result["lesion_class"] == max(probabilities, key=probabilities.__getitem__)
+        assert result["melanoma_probability"] == probabilities["melanoma"]
+        malignant = sum(probabilities[name] for name in ("melanoma", "bcc", "scc", "akiec"))
+        assert result["malignant_probability"] == pytest.approx(malignant)
+        assert result["second_class"] is None or result["second_class"] in LESION_CLASSES
+    assert results[0]["class_probabilities"] == results[1]["class_probabilities"]
 
 
 def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
@@ -76,6 +92,7 @@ def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
     # A program reading the JSON gets no risk level and no probability, but the reason.
     assert result["risk_level"] is None
     assert result["melanoma_probability"] is None
+    assert result["lesion_class"] is None and result["class_probabilities"] is None
     assert result["no_risk_reason"] == "not_a_lesion"
     exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
     assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin): " in out

@@ -1,4 +1,4 @@
-"""Predictor: batched equals one-by-one; calibration and risk levels."""
+"""Predictor: batched equals one-by-one; calibration, class probabilities, risk levels."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from model.card import Calibration, Thresholds
+from model.lesions import LESION_CLASSES, risk_levels
 from model.loader import load_model
-from model.predictor import Prediction, Predictor, RiskLevel, calibrate, risk_level
+from model.predictor import Prediction, Predictor, calibrate, class_probabilities
 from preprocessing import decode_image
 from tests.support.pictures import synthetic_lesion
 
@@ -38,22 +39,33 @@ def test_batched_result_equals_one_by_one(predictor: Predictor) -> None:
 
     assert len(batched) == len(images)
     np.testing.assert_allclose(
-        [p.logit for p in batched], [p.logit for p in single], rtol=1e-5, atol=1e-5
+        [list(p.class_probabilities.values()) for p in batched],
+        [list(p.class_probabilities.values()) for p in single],
+        rtol=1e-5,
+        atol=1e-6,
     )
     assert [p.risk_level for p in batched] == [p.risk_level for p in single]
-    assert len({round(p.logit, 6) for p in batched}) > 1  # different inputs, different answers
+    # different inputs, different answers
+    assert len({round(p.melanoma_probability, 6) for p in batched}) > 1
 
 
 def test_prediction_carries_card_values_and_serialises(predictor: Predictor) -> None:
     prediction = predictor.predict([synthetic_lesion(200)])[0]
 
     assert isinstance(prediction, Prediction)
-    assert 0.0 <= prediction.melanoma_probability <= 1.0
-    assert prediction.melanoma_probability == pytest.approx(1 / (1 + np.exp(-prediction.logit)))
+    assert tuple(prediction.class_probabilities) == LESION_CLASSES
+    assert sum(prediction.class_probabilities.values()) == pytest.approx(1.0)
+    assert prediction.melanoma_probability == prediction.class_probabilities["melanoma"]
+    top = max(prediction.class_probabilities, key=prediction.class_probabilities.__getitem__)
+    assert prediction.lesion_class == top
+    malignant = sum(prediction.class_probabilities[n] for n in ("melanoma", "bcc", "scc", "akiec"))
+    assert prediction.malignant_probability == pytest.approx(malignant)
     assert prediction.thresholds == Thresholds(screening=0.3, balanced=0.6)
     assert prediction.model_version == "0.0.0-test"
     values = json.loads(json.dumps(prediction.to_dict()))
     assert values["risk_level"] in {"low", "moderate", "high"}
+    assert values["lesion_class"] == top
+    assert set(values["class_probabilities"]) == set(LESION_CLASSES)
 
 
 def test_predict_on_real_photos(predictor: Predictor, lesion_jpeg_bytes: list[bytes]) -> None:
@@ -62,7 +74,7 @@ def test_predict_on_real_photos(predictor: Predictor, lesion_jpeg_bytes: list[by
     predictions = predictor.predict(images)
 
     assert len(predictions) == len(images)
-    assert all(np.isfinite(p.logit) for p in predictions)
+    assert all(np.isfinite(p.malignant_probability) for p in predictions)
 
 
 def test_empty_input_and_bad_batch_size(predictor: Predictor, tiny_model_path: Path) -> None:
@@ -71,25 +83,44 @@ def test_empty_input_and_bad_batch_size(predictor: Predictor, tiny_model_path: P
         Predictor(load_model(tiny_model_path), max_batch_size=0)
 
 
-@pytest.mark.parametrize(
-    ("probability", "expected"),
-    [
-        (0.0, RiskLevel.LOW),
-        (0.2999, RiskLevel.LOW),
-        (0.3, RiskLevel.MODERATE),
-        (0.5999, RiskLevel.MODERATE),
-        (0.6, RiskLevel.HIGH),
-        (1.0, RiskLevel.HIGH),
-    ],
-)
-def test_risk_level_boundaries(probability: float, expected: RiskLevel) -> None:
-    assert risk_level(probability, Thresholds(screening=0.3, balanced=0.6)) is expected
+def one_hot_rows(*rows: dict[str, float]) -> np.ndarray:
+    table = np.zeros((len(rows), len(LESION_CLASSES)))
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            table[index, LESION_CLASSES.index(name)] = value
+    return table
 
 
-def test_risk_level_with_swapped_or_equal_thresholds() -> None:
-    assert risk_level(0.45, Thresholds(screening=0.6, balanced=0.3)) is RiskLevel.MODERATE
-    assert risk_level(0.5, Thresholds(screening=0.5, balanced=0.5)) is RiskLevel.HIGH
-    assert risk_level(0.49, Thresholds(screening=0.5, balanced=0.5)) is RiskLevel.LOW
+def test_risk_rule_sums_malignant_classes_and_only_melanoma_or_scc_is_high() -> None:
+    rows = one_hot_rows(
+        {"nevus": 0.75, "melanoma": 0.25},  # malignant 0.25 < 0.3: low
+        {"nevus": 0.4, "bcc": 0.15, "akiec": 0.15, "melanoma": 0.3},  # malignant 0.6
+        {"bcc": 1.0},  # a sure BCC is moderate, never high
+        {"melanoma": 0.35, "scc": 0.25, "nevus": 0.4},  # urgent 0.6: high
+        {"bkl": 0.7, "melanoma": 0.3},  # exactly at screening: moderate
+    )
+
+    levels = risk_levels(rows, LESION_CLASSES, screening=0.3, balanced=0.6)
+
+    assert list(levels) == ["low", "moderate", "moderate", "high", "moderate"]
+
+
+def test_one_logit_models_keep_the_melanoma_rule() -> None:
+    probabilities = class_probabilities(np.array([-3.0, 0.0, 3.0]), Calibration())
+    levels = risk_levels(probabilities, LESION_CLASSES[:2], screening=0.3, balanced=0.6)
+
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    assert list(levels) == ["low", "moderate", "high"]
+
+
+def test_softmax_calibration_sharpens_with_the_slope() -> None:
+    logits = np.array([[2.0, 1.0, 0.0]])
+
+    plain = class_probabilities(logits, Calibration("temperature", slope=1.0))
+    sharper = class_probabilities(logits, Calibration("temperature", slope=2.0))
+
+    np.testing.assert_allclose(plain, np.exp([2, 1, 0])[None] / np.exp([2, 1, 0]).sum())
+    assert sharper[0, 0] > plain[0, 0]
 
 
 def test_calibrate_is_monotonic_and_bounded() -> None:

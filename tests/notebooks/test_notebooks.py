@@ -97,14 +97,18 @@ def check_test_model_outputs(notebook: nbformat.NotebookNode, model_version: str
     assert f"version {model_version}" in printed
     assert "mole_ISIC_0033971.jpg" in printed
     assert re.search(r"^Quality: (ok|issues )", printed, re.MULTILINE)
-    probability = re.search(r"^Melanoma probability: ([0-9.]+)$", printed, re.MULTILINE)
-    assert probability is not None and 0.0 <= float(probability.group(1)) <= 1.0
-    assert re.search(r"^Risk level: (low|moderate|high)$", printed, re.MULTILINE)
+    assert re.search(r"^Classes: nevus, melanoma", printed, re.MULTILINE)
+    # One line per class with its probability, then the most likely kind and the level.
+    probabilities = re.findall(r"^P\((\w+)\) = ([0-9.]+) ", printed, re.MULTILINE)
+    assert len({name for name, _ in probabilities}) == len(probabilities) >= 2
+    assert abs(sum(float(p) for _, p in probabilities) - 1.0) < 0.01
+    assert re.search(r"^Most likely: ", printed, re.MULTILINE)
+    assert re.search(r"^Risk level: (low|moderate|high) ", printed, re.MULTILINE)
     # The bot's answer: its level line, how often that level was given, the disclaimer.
     assert re.search(r"^Risk: (LOW|MODERATE|HIGH)", printed, re.MULTILINE)
     assert text("en", "level_share", melanomas=0, moles=0).split("0%")[0] in printed
     assert text("en", "disclaimer") in printed
-    assert png_count(notebook) == 3  # the image, hair removal before/after, Grad-CAM
+    assert png_count(notebook) == 4  # image, hair removal, class probabilities, Grad-CAM
 
 
 def test_test_model_notebook_with_tiny_model_from_notebooks_folder(tiny_model_path: Path) -> None:
@@ -158,11 +162,12 @@ def test_train_notebook_short_training(shared_data_dir: Path, tmp_path: Path) ->
     printed = stdout_of(notebook)
     assert "Kept 32 images for this walk-through" in printed  # 8 x 2 sources x 2 classes
     assert "Training finished with exit code 0" in printed
-    assert png_count(notebook) == 3  # augmentation grid, training curves, test ROC
+    assert png_count(notebook) == 3  # augmentation grid, training curves, confusion matrix
     tables = [output.data["text/html"] for output in outputs_of(notebook, "display_data")
               if "text/html" in output.get("data", {})]  # fmt: skip
     assert len(tables) == 4  # data counts, split, epochs, test metrics
     assert "HAM10000 melanoma" in tables[1] and "lesions" in tables[1]
     assert (out / "melnev.keras").is_file() and (out / "melnev.card.json").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
-    assert {"overall", "HAM10000", "ISIC2017"} <= set(metrics["test"])
+    assert {"HAM10000", "ISIC2017"} <= set(metrics["test"]["by_source"])
+    assert "balanced accuracy" in tables[3] and "melanoma vs mole AUC" in tables[3]

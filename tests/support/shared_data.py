@@ -18,8 +18,9 @@ SHARED_DATA = Path(
 
 
 SHARED_BCN20000 = Path(os.environ.get("MELNEV_SHARED_BCN20000", SHARED_DATA.parent / "bcn20000"))
-SHIPPED_DATA = (SHARED_DATA, SHARED_BCN20000)
-"""The folders the shipped model (3.0.0) was trained on, in the order of its command."""
+SHARED_LESIONS = SHARED_DATA.parent / "lesions"
+SHIPPED_DATA = (SHARED_DATA, SHARED_BCN20000, SHARED_LESIONS)
+"""The folders the shipped model (4.0.0) was trained on, in the order of its command."""
 
 
 def shared_data_available() -> bool:

@@ -1,6 +1,7 @@
-"""Platt scaling and decision thresholds, fitted on the validation split.
+"""Platt or temperature scaling and decision thresholds, fitted on the validation split.
 
-Usage:
+Usage (melanoma against nevus; eight classes use `fit_temperature` and
+`choose_risk_thresholds`):
     calibration = fit_platt(val_logits, val_labels)
     val_probabilities = calibrate(val_logits, calibration)
     thresholds = choose_thresholds(val_labels, val_probabilities, min_sensitivity=0.90)
@@ -11,9 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from sklearn.metrics import roc_curve
 
 from model.card import Calibration, Thresholds
+from model.lesions import MALIGNANT, URGENT, malignant_scores, urgent_scores
 
 
 def check_binary(labels: object, values: object, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -153,3 +156,95 @@ def choose_thresholds(
         screening=screening_threshold(labels, probabilities, min_sensitivity),
         balanced=youden_threshold(labels, probabilities),
     )
+
+
+def fit_temperature(
+    logits: np.ndarray, labels: np.ndarray, *, balanced: bool = True
+) -> Calibration:
+    """Fit softmax temperature scaling, probabilities = softmax(logits / T), on validation.
+
+    With `balanced`, each class weighs the same in the likelihood, as it did in training:
+    the probabilities are then calibrated for a population in which every class is equally
+    common (the one whose top class the balanced accuracy scores).
+
+    Args:
+        logits: (N, K) raw outputs.
+        labels: N integer labels in [0, K).
+        balanced: Weigh classes equally.
+
+    Returns:
+        A `Calibration` with method "temperature" and slope 1 / T.
+
+    Raises:
+        ValueError: On mismatched shapes or labels out of range.
+    """
+    logit_array = np.asarray(logits, np.float64)
+    label_array = np.asarray(labels, np.int64)
+    if logit_array.ndim != 2 or len(logit_array) != len(label_array) or not len(label_array):
+        raise ValueError(
+            "`logits` must be (N, K) with one label per row. "
+            f"Received: logits shape={logit_array.shape}, labels={len(label_array)}"
+        )
+    if label_array.min() < 0 or label_array.max() >= logit_array.shape[1]:
+        raise ValueError(f"`labels` must be in [0, K). Received: {np.unique(label_array)}")
+    counts = np.bincount(label_array, minlength=logit_array.shape[1]).astype(np.float64)
+    weights = 1.0 / counts[label_array] if balanced else np.ones(len(label_array))
+    weights /= weights.sum()
+
+    def loss(log_temperature: float) -> float:
+        scaled = logit_array / math.exp(log_temperature)
+        log_norm = np.logaddexp.reduce(scaled, axis=1)
+        return float(np.sum(weights * (log_norm - scaled[np.arange(len(scaled)), label_array])))
+
+    found = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded")
+    return Calibration(method="temperature", slope=float(math.exp(-found.x)), intercept=0.0)
+
+
+def kth_highest(scores: np.ndarray, share: float) -> float:
+    """The highest threshold t with share(scores >= t) >= `share` (inf for no scores)."""
+    ordered = np.sort(np.asarray(scores, np.float64))[::-1]
+    if not ordered.size:
+        return math.inf
+    return float(ordered[max(1, math.ceil(share * ordered.size - 1e-9)) - 1])
+
+
+def choose_risk_thresholds(
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    classes: tuple[str, ...],
+    *,
+    melanoma_sensitivity: float = 0.90,
+    carcinoma_sensitivity: float = 0.95,
+    keratosis_high_share: float = 0.10,
+) -> Thresholds:
+    """Choose the two thresholds of `model.lesions.risk_levels` on validation.
+
+    screening (malignant score): the highest threshold that flags (moderate or high) at
+        least `melanoma_sensitivity` of the melanomas and `carcinoma_sensitivity` of the
+        basal and of the squamous cell carcinomas.
+    balanced (urgent score): Youden's threshold for melanoma and squamous cell carcinoma
+        against the benign classes, raised if needed until at most `keratosis_high_share`
+        of the benign keratoses would be "high".
+
+    For a melanoma-vs-nevus model both scores are the melanoma probability: screening
+    keeps the melanoma sensitivity and balanced is Youden's, as before 4.0.0.
+    """
+    label_array = np.asarray(labels)
+    named = np.array(classes)[label_array]
+    malignant = malignant_scores(probabilities, classes)
+    urgent = urgent_scores(probabilities, classes)
+    screening = min(
+        kth_highest(malignant[named == "melanoma"], melanoma_sensitivity),
+        kth_highest(malignant[named == "bcc"], carcinoma_sensitivity),
+        kth_highest(malignant[named == "scc"], carcinoma_sensitivity),
+    )
+    if not math.isfinite(screening):
+        raise ValueError("Validation must contain melanomas or carcinomas. Received: none")
+    urgent_rows = np.isin(named, URGENT)
+    benign_rows = ~np.isin(named, MALIGNANT)
+    balanced = youden_threshold(urgent_rows[urgent_rows | benign_rows].astype(int),
+                                np.clip(urgent[urgent_rows | benign_rows], 0.0, 1.0))  # fmt: skip
+    keratoses = urgent[named == "bkl"]
+    if keratoses.size:
+        balanced = max(balanced, float(np.quantile(keratoses, 1.0 - keratosis_high_share)))
+    return Thresholds(screening=min(screening, 1.0), balanced=min(balanced, 1.0))

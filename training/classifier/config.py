@@ -17,8 +17,9 @@ from pathlib import Path
 from model.views import check_views
 from training.classifier import augment
 from training.datasets import CONFIRMATIONS, FOLLOW_UP, LAYOUTS
+from training.datasets.split import SPLIT_3_0_0
 
-DESCRIPTION = "Train the melanoma-vs-nevus CNN and export it with its model card."
+DESCRIPTION = "Train the lesion classifier (eight classes) and export it with its model card."
 SHARED_DATA = Path("../shared/data")
 
 
@@ -31,7 +32,11 @@ class TrainConfig:
     """
 
     # ---- data and output (flags) ---------------------------------------------------------
-    data: tuple[Path, ...] = (SHARED_DATA / "dermoscopy", SHARED_DATA / "bcn20000")
+    data: tuple[Path, ...] = (
+        SHARED_DATA / "dermoscopy",
+        SHARED_DATA / "bcn20000",
+        SHARED_DATA / "lesions",
+    )
     out: Path = Path("runs/latest")
     export: Path | None = None  # where to write the .keras model + card (default: out/)
     layout: str = "auto"
@@ -40,7 +45,7 @@ class TrainConfig:
     limit: int = 0  # smoke runs: at most this many images per source x class
     cache_dir: Path | None = Path(".cache/melnev")
     workers: int = 0  # preprocessing processes (0: all cores)
-    model_version: str = "3.0.0"
+    model_version: str = "4.0.0"
     # ---- network and input -------------------------------------------------------------
     backbone: str = "efficientnet_lite0"  # or "small_cnn" (from scratch)
     pretrained: bool = True  # ImageNet weights shipped in model/backbones (no download)
@@ -65,7 +70,12 @@ class TrainConfig:
     ema_epochs: float = 1.0  # ship weights averaged over ~this many epochs (0: off)
     patience: int = 5
     # ---- recipe ----------------------------------------------------------------------------
-    screening_sensitivity: float = 0.90  # validation sensitivity the screening threshold keeps
+    screening_sensitivity: float = 0.90  # validation melanomas the screening threshold flags
+    carcinoma_sensitivity: float = 0.95  # validation BCCs and SCCs it flags, each
+    keratosis_high_share: float = 0.10  # validation benign keratoses "high" at most
+    # A fresh split keeps these lesions where they were (model 3.0.0's melanomas and moles)
+    # and assigns only the others: both models are then tested on the same photos.
+    extends_split: Path | None = SPLIT_3_0_0
     test_time_views: int = 4  # rotations averaged in evaluation and serving (8: also mirrored)
     saturation: tuple[float, float] = augment.SATURATION
     hue: float = augment.HUE
@@ -74,8 +84,8 @@ class TrainConfig:
     # the side drawn from (0.35: an 84 px BCN20000 photo's detail in the 192 px input).
     resolution_loss_share: float = augment.RESOLUTION_LOSS_SHARE
     resolution_loss_scales: tuple[float, ...] = augment.RESOLUTION_LOSS_SCALES
-    # Melanomas and moles balanced within each source: a source's class share
-    # (BCN20000: 40 % melanomas, 14 % elsewhere) then marks neither class.
+    # Classes balanced within each source: a source's class mix (BCN20000: 40 % melanomas
+    # and 23 % BCCs, HAM10000 11 % and 5 %) then marks no class.
     balance_classes_within_sources: bool = True
     hair_copies: float = 0.16  # extra hairy copies per image, of every class alike
     # Extra copies per image changed as another camera would take them (JPEG, blur,
@@ -94,7 +104,7 @@ FLAGS = (
 """The fields that are command-line flags (`--split-file` for `split_file`)."""
 
 _HELP = {
-    "data": "labelled data folders; the default is the shipped model's two",
+    "data": "labelled data folders; the default is the shipped model's three",
     "out": "folder for the run's split, figures, metrics and model",
     "export": "where to write the .keras model and its card (default: in --out)",
     "layout": f"layout of every folder: {', '.join(LAYOUTS)}",

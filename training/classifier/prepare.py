@@ -57,7 +57,8 @@ def read_and_split(config: TrainConfig) -> Data:
         assignment = read_split(config.split_file)
         records = [r for r in records if r.image_id in assignment]
     else:
-        assignment = assign_splits(records, seed=config.seed)
+        fixed = read_split(config.extends_split) if config.extends_split else None
+        assignment = assign_splits(records, seed=config.seed, fixed=fixed)
     write_split(config.out / "split.csv", records, assignment)
     logger.info("Split: %s", json.dumps(split_summary(records, assignment)))
     by_split = records_by_split(records, assignment, config.train_sources)

@@ -18,16 +18,25 @@ LIMITATIONS = [
     "Not a diagnosis and not a medical device: a statistical estimate from one photo.",
     "Trained only on dermoscopic images (HAM10000, ISIC 2017, BCN20000) of mostly light "
     "skin; phone photos and dark skin are outside the training data.",
-    "Only melanoma vs melanocytic nevus: other lesions (basal cell carcinoma, "
-    "seborrhoeic keratosis, ...) are outside its scope.",
+    "Eight kinds only (the ISIC 2019 classes: nevus, melanoma, basal cell carcinoma, benign "
+    "keratosis, actinic keratosis, squamous cell carcinoma, dermatofibroma, vascular "
+    "lesion): anything else (rashes, warts, cysts, scars) is forced into one of them.",
+    "Class probabilities are calibrated for photos in which the eight kinds are equally "
+    "common (as in training): among real photos moles are far more common.",
+    "Basal cell carcinomas, actinic keratoses and squamous cell carcinomas come mostly from "
+    "one hospital's 84 px images (BCN20000).",
     "Training data licensed CC BY-NC 4.0: non-commercial use only.",
 ]
 
 
-def _plain(value: Any) -> Any:
-    """A config value as JSON: paths as strings; one data folder as it always was."""
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def plain_value(value: Any) -> Any:
+    """A config value as JSON: paths as strings (the repository's own relative to its
+    root, so cards agree across machines); one data folder as it always was."""
     if isinstance(value, Path):
-        return str(value)
+        return str(value.relative_to(REPO_ROOT)) if value.is_relative_to(REPO_ROOT) else str(value)
     if isinstance(value, tuple) and value and all(isinstance(v, Path) for v in value):
         return str(value[0]) if len(value) == 1 else [str(v) for v in value]
     return value
@@ -59,7 +68,7 @@ def run_summary(
     return {
         "command": "melnev train " + " ".join(argv),
         "config": {
-            k: _plain(v)
+            k: plain_value(v)
             for k, v in dataclasses.asdict(config).items()
             if k != "cache_dir"  # where a cache lives does not change the model
         },

@@ -1,13 +1,12 @@
-"""Train the melanoma-vs-nevus CNN and export it with its model card.
+"""Train the lesion classifier (eight classes) and export it with its model card.
 
 Reads top to bottom as five stages: data (read, lesion-grouped split) -> arrays (training
 copies, the same preprocess() as serving, cached) -> fit (augmented batches, early stopping
-on validation AUC) -> calibrate (Platt scaling and thresholds on validation) -> evaluate
-(every split, per source, figures) -> export (.keras, LiteRT file, model card).
+on validation AUC) -> calibrate (temperature scaling and risk thresholds on validation) ->
+evaluate (every split, per source and class, figures) -> export (.keras, LiteRT, card).
 
-Usage (the shipped model's recipe is the default; about 47 min on a 2-core CPU):
-    melnev train --data ../shared/data/dermoscopy ../shared/data/bcn20000 \
-        --out runs/shipped --export model/shipped/melnev.keras
+Usage (the shipped model's recipe is the default, the three shared folders included):
+    melnev train --out runs/shipped --export model/shipped/melnev.keras
 
 Leave-one-source-out, e.g. HAM10000 held out and tested whole:
     melnev train --out runs/loso-ham --split-file model/shipped/split.csv \
@@ -32,10 +31,11 @@ import numpy as np
 from model.architecture import build_model
 from model.card import Calibration, Thresholds
 from model.export import export_model
-from model.predictor import calibrate
+from model.lesions import LESION_CLASSES
+from model.predictor import class_probabilities
 from preprocessing.pipeline import PreprocessConfig
 from training.classifier import augment
-from training.classifier.calibration import choose_thresholds, fit_platt
+from training.classifier.calibration import choose_risk_thresholds, fit_temperature
 from training.classifier.config import TrainConfig, parse_config
 from training.classifier.inputs import full_batches, make_training_input, predict_logits
 from training.classifier.optimization import (
@@ -47,8 +47,9 @@ from training.classifier.optimization import (
 from training.classifier.prepare import Arrays, preprocess_splits, read_and_split
 from training.classifier.summary import LIMITATIONS, run_summary
 from training.datasets import Record
-from training.evaluation.figures import save_evaluation_figures, save_training_curves
-from training.evaluation.metrics import metrics_by_source
+from training.evaluation.figures import save_training_curves
+from training.evaluation.lesion_figures import save_lesion_figures
+from training.evaluation.lesion_metrics import lesion_metrics_by_source
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +71,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         color_constancy=config.color_constancy,
     )
     data = read_and_split(config)
+    classes = model_classes(data.records)
     arrays = preprocess_splits(config, data, preprocessing)
-    model, history = fit(config, arrays)
+    model, history = fit(config, arrays, classes)
     logits = {
         name: predict_logits(model, images, views=config.test_time_views)
         for name, (images, _) in arrays.items()
         if name != "train"
     }
-    calibration, thresholds = calibrate_on_validation(config, logits["val"], arrays["val"][1])
-    metrics = evaluate(config, arrays, logits, calibration, thresholds)
+    # Kept before the last stages, so that a failure there costs no retraining.
+    model.save(config.out / "fitted.keras")
+    np.savez(config.out / "logits.npz", **logits)  # type: ignore[arg-type]
+    calibration, thresholds = calibrate_on_validation(
+        config, logits["val"], arrays["val"][1], classes
+    )
+    metrics = evaluate(config, arrays, logits, calibration, thresholds, classes)
     duration = time.perf_counter() - started
     training = run_summary(
         config,
@@ -99,22 +106,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         preprocessing=preprocessing,
         thresholds=thresholds,
         calibration=calibration,
+        classes=classes,
         test_time_views=config.test_time_views,
         training=training,
         metrics=metrics,
         limitations=LIMITATIONS,
     )
     test = metrics.get("test", {}).get("overall", {})
-    logger.info("Done in %.0f s. Test: %s", duration, json.dumps(test))
+    logger.info("Done in %.0f s. Test balanced accuracy: %s", duration,
+                test.get("balanced_accuracy"))  # fmt: skip
     logger.info("Model and card written to %s", export_path)
     return 0
 
 
-def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, list[float]]]:
+def model_classes(records: Sequence[Record]) -> tuple[str, ...]:
+    """The classes the data has, in `LESION_CLASSES` order: the model's outputs."""
+    present = {record.label for record in records}
+    return tuple(name for label, name in enumerate(LESION_CLASSES) if label in present)
+
+
+def class_targets(records: Sequence[Record], classes: tuple[str, ...]) -> np.ndarray:
+    """Each record's position in `classes` (its label as the model counts)."""
+    return np.array([classes.index(LESION_CLASSES[record.label]) for record in records], np.int64)
+
+
+def fit(
+    config: TrainConfig, arrays: Arrays, classes: tuple[str, ...]
+) -> tuple[keras.Model, dict[str, list[float]]]:
     """Fit stage: build the network and train it on augmented, class-balanced batches."""
     x_train, train_records = arrays["train"]
     x_val, val_records = arrays["val"]
-    y_train, y_val = _labels(train_records), _labels(val_records)
+    y_train = class_targets(train_records, classes)
+    y_val = class_targets(val_records, classes)
     model = build_model(
         config.image_size,
         backbone=config.backbone,
@@ -122,6 +145,7 @@ def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, lis
         frozen_blocks=config.frozen_blocks,
         widths=config.widths,
         dropout=config.dropout,
+        classes=len(classes),
     )
     optimizer = make_optimizer(
         learning_rate=config.learning_rate,
@@ -132,10 +156,11 @@ def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, lis
     )
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.BinaryCrossentropy(
+        loss=keras.losses.CategoricalCrossentropy(
             from_logits=True, label_smoothing=config.label_smoothing
         ),
-        metrics=[keras.metrics.AUC(name="auc", from_logits=True)],
+        # Mean one-vs-rest ROC AUC over the classes: early stopping keeps its best epoch.
+        metrics=[keras.metrics.AUC(name="auc", multi_label=True, from_logits=True)],
     )
     sources = [r.source for r in train_records]
     augmenter = augment.build_augmenter(
@@ -148,7 +173,7 @@ def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, lis
     )
     train_input = make_training_input(
         x_train,
-        y_train,
+        keras.utils.to_categorical(y_train, len(classes)),
         config.batch_size,
         config.seed,
         augmenter=augmenter,
@@ -158,7 +183,7 @@ def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, lis
     )
     history = model.fit(
         train_input,
-        validation_data=(x_val.astype(np.float32), y_val),
+        validation_data=(x_val.astype(np.float32), keras.utils.to_categorical(y_val, len(classes))),
         epochs=config.epochs,
         shuffle=False,  # the input pipeline shuffles
         callbacks=fit_callbacks(
@@ -171,13 +196,18 @@ def fit(config: TrainConfig, arrays: Arrays) -> tuple[keras.Model, dict[str, lis
 
 
 def calibrate_on_validation(
-    config: TrainConfig, logits: np.ndarray, records: list[Record]
+    config: TrainConfig, logits: np.ndarray, records: list[Record], classes: tuple[str, ...]
 ) -> tuple[Calibration, Thresholds]:
-    """Calibrate stage: Platt scaling and the two thresholds, on validation logits."""
-    labels = _labels(records)
-    calibration = fit_platt(logits, labels)
-    thresholds = choose_thresholds(
-        labels, calibrate(logits, calibration), min_sensitivity=config.screening_sensitivity
+    """Calibrate stage: temperature scaling and the risk thresholds, on validation logits."""
+    labels = class_targets(records, classes)
+    calibration = fit_temperature(logits, labels)
+    thresholds = choose_risk_thresholds(
+        labels,
+        class_probabilities(logits, calibration),
+        classes,
+        melanoma_sensitivity=config.screening_sensitivity,
+        carcinoma_sensitivity=config.carcinoma_sensitivity,
+        keratosis_high_share=config.keratosis_high_share,
     )
     return calibration, thresholds
 
@@ -188,24 +218,23 @@ def evaluate(
     logits: dict[str, np.ndarray],
     calibration: Calibration,
     thresholds: Thresholds,
+    classes: tuple[str, ...],
 ) -> dict[str, Any]:
-    """Evaluate stage: metrics per split and source; figures for test and held-out sources."""
+    """Evaluate stage: metrics per split, source and class; figures for test and held out."""
     metrics: dict[str, Any] = {}
     for name, split_logits in logits.items():
         records = arrays[name][1]
-        labels = np.array([record.label for record in records])
-        sources = [record.source for record in records]
-        probabilities = calibrate(split_logits, calibration)
-        metrics[name] = metrics_by_source(labels, probabilities, sources, thresholds)
+        probabilities = class_probabilities(split_logits, calibration)
+        metrics[name] = lesion_metrics_by_source(
+            class_targets(records, classes),
+            probabilities,
+            classes,
+            thresholds,
+            [record.source for record in records],
+        )
         if name != "val":
-            save_evaluation_figures(
-                labels, probabilities, thresholds, config.out / name, sources=sources
-            )
+            save_lesion_figures(metrics[name]["overall"], classes, config.out / name)
     return metrics
-
-
-def _labels(records: Sequence[Record]) -> np.ndarray:
-    return np.array([record.label for record in records], np.float32)
 
 
 if __name__ == "__main__":

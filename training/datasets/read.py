@@ -1,13 +1,15 @@
 """Read labelled dermoscopy sets in three layouts into one list of `Record`s.
 
 Layouts:
-    folders:   class folders `melanoma/`, `nevus/`, optionally with a `labels.csv`
-               (image,label,source,image_id,lesion_id,...), as `../shared/data/dermoscopy`.
+    folders:   class folders (`melanoma/`, `nevus/`, `bcc/`, ...: `model.lesions`),
+               optionally with a `labels.csv` (image,label,source,image_id,lesion_id,...),
+               as `../shared/data/dermoscopy` and `../shared/data/lesions`.
     ham10000:  the official HAM10000 download: `HAM10000_metadata.csv` plus the images
-               in any subfolder. `mel` and `nv` are kept; the other HAM10000 classes are
-               counted as excluded.
-    isic:      an ISIC challenge ground-truth CSV (one-hot `MEL`/`NV` columns, or the
-               ISIC 2017 `melanoma`/`seborrheic_keratosis` columns) plus an image folder.
+               in any subfolder; all seven HAM10000 classes (its `akiec` includes Bowen's
+               disease, which ISIC 2019 calls SCC).
+    isic:      an ISIC challenge ground-truth CSV (one-hot `MEL`/`NV`/`BCC`/... columns,
+               UNK excluded, or the ISIC 2017 `melanoma`/`seborrheic_keratosis` columns)
+               plus an image folder.
 
 Unknown labels and missing files are logged and listed in the `DatasetReport`, never
 silently dropped.
@@ -29,6 +31,7 @@ from pathlib import Path
 from training.datasets import readers
 from training.datasets.records import (
     HAM_METADATA,
+    LABEL_NAMES,
     LAYOUTS,
     DatasetReport,
     Record,
@@ -51,10 +54,10 @@ def detect_layout(root: Path) -> str:
         return "ham10000"
     if find_isic_csv(root) is not None:
         return "isic"
-    if (root / "melanoma").is_dir() or (root / "nevus").is_dir():
+    if any((root / name).is_dir() for name in LABEL_NAMES.values()):
         return "folders"
     raise ValueError(
-        "Unknown dataset layout: expected labels.csv or melanoma/ nevus/ folders, "
+        "Unknown dataset layout: expected labels.csv or class folders (melanoma/, nevus/), "
         f"{HAM_METADATA}, or an ISIC ground-truth CSV with MEL/NV columns. Received: root={root}"
     )
 

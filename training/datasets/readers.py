@@ -9,10 +9,8 @@ import pandas as pd
 
 from training.datasets.records import (
     HAM_METADATA,
-    HAM_OTHER_DX,
     IMAGE_SUFFIXES,
-    MELANOMA,
-    NEVUS,
+    LABEL_NAMES,
     DatasetReport,
     Record,
     clean,
@@ -23,7 +21,7 @@ from training.datasets.records import (
 
 
 def read_folders(root: Path, source: str | None) -> DatasetReport:
-    """Class folders `melanoma/`, `nevus/`, with or without a `labels.csv`."""
+    """Class folders (`melanoma/`, `nevus/`, `bcc/`, ...), with or without a `labels.csv`."""
     if (root / "labels.csv").is_file():
         return _read_labels_csv(root, source)
     records: list[Record] = []
@@ -69,7 +67,7 @@ def _read_labels_csv(root: Path, source: str | None) -> DatasetReport:
 
 
 def _find_in_class_folder(root: Path, image_id: str, label: int) -> Path | None:
-    folder = root / ("melanoma" if label == MELANOMA else "nevus")
+    folder = root / LABEL_NAMES[label]
     for suffix in IMAGE_SUFFIXES:
         if (folder / f"{image_id}{suffix}").is_file():
             return folder / f"{image_id}{suffix}"
@@ -92,10 +90,7 @@ def read_ham10000(root: Path, source: str | None) -> DatasetReport:
     excluded: collections.Counter[str] = collections.Counter()
     for row in table.to_dict("records"):
         image_id, dx = clean(row["image_id"]), clean(row["dx"]).lower()
-        if dx in HAM_OTHER_DX:
-            excluded[dx] += 1
-            continue
-        label = {"mel": MELANOMA, "nv": NEVUS}.get(dx)
+        label = parse_label(dx)
         if label is None:
             unknown.append((image_id, dx))
         elif image_id not in images:
@@ -142,9 +137,9 @@ def read_isic(root: Path, source: str | None) -> DatasetReport:
 
 
 def _isic_label(row: dict[str, str]) -> int | str:
-    """Return 1/0, an excluded class name, or "?<values>" for an unreadable row."""
-    if "MEL" in row:  # ISIC 2018/2019: one-hot MEL, NV, BCC, ... (UNK ignored)
-        names = [name for name in row if name.isupper() and name != "UNK"]
+    """Return the label, an excluded class name (UNK), or "?<values>" for an unreadable row."""
+    if "MEL" in row:  # ISIC 2018/2019: one-hot MEL, NV, BCC, ...; UNK is excluded
+        names = [name for name in row if name.isupper()]
         renamed = {name: name for name in names}
     else:  # ISIC 2017: melanoma, seborrheic_keratosis; neither means nevus
         renamed = {"melanoma": "MEL", "seborrheic_keratosis": "SEK"}
@@ -161,11 +156,8 @@ def _isic_label(row: dict[str, str]) -> int | str:
         hot = ["NV"]
     if len(hot) > 1:
         return "?" + "+".join(hot)
-    if hot == ["MEL"]:
-        return MELANOMA
-    if hot == ["NV"]:
-        return NEVUS
-    return hot[0] if hot else "none"
+    label = parse_label(hot[0]) if hot else None
+    return label if label is not None else (hot[0] if hot else "none")
 
 
 def _lesion_ids(root: Path, ground_truth: Path) -> dict[str, str]:

@@ -14,25 +14,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.lesions import LESION_CLASSES
+from model.lesions import MELANOMA as MELANOMA
+from model.lesions import NEVUS as NEVUS
+from model.lesions import parse_label as parse_label
 from preprocessing.decode import decode_image
 
 LOGGER = logging.getLogger(__name__)
 
-MELANOMA, NEVUS = 1, 0
-LABEL_NAMES = {MELANOMA: "melanoma", NEVUS: "nevus"}
+LABEL_NAMES = dict(enumerate(LESION_CLASSES))
 LAYOUTS = ("auto", "folders", "ham10000", "isic")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 HAM_METADATA = "HAM10000_metadata.csv"
-HAM_OTHER_DX = frozenset({"akiec", "bcc", "bkl", "df", "vasc"})
 # How a diagnosis was confirmed (`Record.confirmation`, HAM10000's `dx_type`). A mole
 # confirmed by histopathology is one a doctor excised; followed-up moles come from one
 # centre's digital follow-up (docs/experiments.md, acquisition_shortcut).
 FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL = "follow_up", "histo", "consensus", "confocal"
 CONFIRMATIONS = (FOLLOW_UP, EXCISED, CONSENSUS, CONFOCAL)
-_LABEL_ALIASES = {
-    "melanoma": MELANOMA, "mel": MELANOMA, "1": MELANOMA,
-    "nevus": NEVUS, "naevus": NEVUS, "nv": NEVUS, "0": NEVUS,
-}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +39,7 @@ class Record:
 
     Attributes:
         path: Absolute path of the image file.
-        label: `MELANOMA` (1) or `NEVUS` (0).
+        label: Index into `model.lesions.LESION_CLASSES` (`NEVUS` 0, `MELANOMA` 1, ...).
         source: Where the image comes from (e.g. "HAM10000"), for stratification.
         image_id: Unique id of the image (the file stem).
         lesion_id: The lesion (split group); the image id when the lesion is unknown.
@@ -66,7 +64,7 @@ class DatasetReport:
         unknown_labels: (image_id, label) pairs whose label was not understood.
         missing_files: Images listed by the labels but not found on disk.
         layout: The layout that was read.
-        excluded: Known but out-of-scope classes (e.g. HAM10000 `bkl`), counted.
+        excluded: Known but out-of-scope classes (e.g. ISIC's `UNK`), counted.
     """
 
     records: list[Record]
@@ -81,8 +79,9 @@ class DatasetReport:
         """Return JSON-serialisable counts per source x label plus what was left out."""
         counts: dict[str, dict[str, int]] = {}
         for record in self.records:
-            per_label = counts.setdefault(record.source, {"melanoma": 0, "nevus": 0})
-            per_label[LABEL_NAMES[record.label]] += 1
+            per_label = counts.setdefault(record.source, {})
+            name = LABEL_NAMES[record.label]
+            per_label[name] = per_label.get(name, 0) + 1
         return {
             "layout": self.layout,
             "n_records": len(self.records),
@@ -97,11 +96,6 @@ class DatasetReport:
 def load_image_rgb(path: Path) -> np.ndarray:
     """Read an image file and decode it exactly as the bot decodes an upload."""
     return decode_image(Path(path).read_bytes())
-
-
-def parse_label(value: object) -> int | None:
-    """Map a label spelling ("melanoma", "mel", "nv", ...) to 1/0, None if unknown."""
-    return _LABEL_ALIASES.get(str(value).strip().lower())
 
 
 def index_images(root: Path) -> dict[str, Path]:

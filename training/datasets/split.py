@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import collections
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ from training.datasets.records import LABEL_NAMES, Record
 
 SPLITS = ("train", "val", "test")
 SPLIT_COLUMNS = ("image_id", "lesion_id", "label", "source", "split")
+
+SAME_LESION = {"BCN_0001604": "BCN_0004816"}
+"""Lesion ids that are one lesion (they share three byte-identical images; the lesions
+folder's README), mapped to the id whose group they join."""
+
+SPLIT_3_0_0 = Path(__file__).resolve().parent / "splits" / "split_3_0_0.csv"
+"""Model 3.0.0's split of its melanomas and moles (dermoscopy and bcn20000, seed 0). The
+eight-class recipe keeps those lesions where they were, so both models' test photos are
+the same and neither was trained on the other's test lesions (paired comparison)."""
 
 TWO_SOURCE_SPLIT = Path(__file__).resolve().parent / "splits" / "split_2_6_0.csv"
 """Model 2.6.0's split of the dermoscopy folder (HAM10000, ISIC 2017), seed 0; the
@@ -40,14 +49,19 @@ def assign_splits(
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
     seed: int = 0,
+    fixed: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Assign every image to "train", "val" or "test", whole lesions at a time.
+
+    Lesions in `SAME_LESION` are one group.
 
     Args:
         records: The images; `image_id` must be unique.
         val_fraction: Target share of images in validation, per stratum.
         test_fraction: Target share of images in test, per stratum.
         seed: Shuffling seed; the same seed gives the same assignment.
+        fixed: image_id -> split of an earlier split to extend: a lesion with an image
+            listed there keeps that split, the other lesions are assigned as above.
 
     Returns:
         image_id -> split name.
@@ -71,15 +85,20 @@ def assign_splits(
 
     groups: dict[str, list[Record]] = collections.defaultdict(list)
     for record in records:
-        groups[record.lesion_id].append(record)
+        groups[SAME_LESION.get(record.lesion_id, record.lesion_id)].append(record)
+    fixed = fixed or {}
+    assignment: dict[str, str] = {}
     strata: dict[tuple[str, int], list[str]] = collections.defaultdict(list)
     for lesion_id in sorted(groups):
         members = groups[lesion_id]
+        kept = next((fixed[r.image_id] for r in members if r.image_id in fixed), None)
+        if kept is not None:
+            assignment.update((record.image_id, kept) for record in members)
+            continue
         key, _ = collections.Counter((r.source, r.label) for r in members).most_common(1)[0]
         strata[key].append(lesion_id)
 
     rng = np.random.default_rng(seed)
-    assignment: dict[str, str] = {}
     for key in sorted(strata):
         lesions = [strata[key][i] for i in rng.permutation(len(strata[key]))]
         lesions.sort(key=lambda lesion: -len(groups[lesion]))  # stable: ties stay shuffled
@@ -139,14 +158,13 @@ def split_summary(records: Sequence[Record], assignment: dict[str, str]) -> dict
     """Count images per split x source x label (JSON-serialisable).
 
     Returns:
-        {"counts": {split: {source: {"melanoma": n, "nevus": n}}},
+        {"counts": {split: {source: {class name: n}}},
          "totals": {split: n}, "fractions": {split: share}, "lesions": {split: n},
          "unassigned": n}
     """
     sources = sorted({record.source for record in records})
-    counts = {
-        split: {source: {"melanoma": 0, "nevus": 0} for source in sources} for split in SPLITS
-    }
+    names = [LABEL_NAMES[label] for label in sorted({record.label for record in records})]
+    counts = {split: {source: dict.fromkeys(names, 0) for source in sources} for split in SPLITS}
     lesions: dict[str, set[str]] = {split: set() for split in SPLITS}
     unassigned = 0
     for record in records:

@@ -18,16 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from model.lesions import LESION_CLASSES, MELANOMA, NEVUS, malignant_scores
 from model.loader import load_model
-from model.predictor import calibrate
+from model.predictor import class_probabilities
 from model.views import check_views
 from training.classifier.cache import preprocess_records
 from training.classifier.confirmation import metrics_by_nevus_confirmation
 from training.classifier.inputs import predict_logits
 from training.datasets import LAYOUTS, read_datasets
 from training.datasets.split import read_split
-from training.evaluation.figures import save_evaluation_figures
-from training.evaluation.metrics import metrics_by_source
+from training.evaluation.lesion_figures import save_lesion_figures
+from training.evaluation.lesion_metrics import lesion_metrics_by_source
 
 logger = logging.getLogger(__name__)
 
@@ -84,27 +85,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         records, card.preprocessing, workers=args.workers or os.cpu_count(), description="evaluate"
     )
     records = [r for r, k in zip(records, keep, strict=True) if k]
-    labels = np.array([r.label for r in records])
+    unknown = {LESION_CLASSES[r.label] for r in records} - set(card.classes)
+    if unknown:
+        logger.error("The model has no class %s; leave those images out", sorted(unknown))
+        return 1
+    labels = np.array([card.classes.index(LESION_CLASSES[r.label]) for r in records])
     sources = [r.source for r in records]
     views = card.test_time_views if args.test_time_views is None else args.test_time_views
     logits = predict_logits(loaded.model, images, views=views)
-    probabilities = calibrate(logits, card.calibration)
-    metrics = metrics_by_source(labels, probabilities, sources, card.thresholds)
+    probabilities = class_probabilities(logits, card.calibration)
+    metrics = lesion_metrics_by_source(
+        labels, probabilities, card.classes, card.thresholds, sources
+    )
+    moles_and_melanomas = np.array([r.label in (MELANOMA, NEVUS) for r in records])
+    malignant = malignant_scores(probabilities, card.classes)
     result = {
         "model_version": card.model_version,
         "data": report.summary(),
         "split": args.split if args.split_file else "all",
         "test_time_views": views,
         "metrics": metrics,
-        # Melanomas against each kind of mole (followed up, excised, ...), where recorded.
+        # Melanomas against each kind of mole (followed up, excised, ...), where recorded;
+        # scored by the malignant score the screening threshold applies to.
         "by_nevus_confirmation": metrics_by_nevus_confirmation(
-            labels, probabilities, sources, [r.confirmation for r in records], card.thresholds
+            [
+                r.label == MELANOMA
+                for r, keep in zip(records, moles_and_melanomas, strict=True)
+                if keep
+            ],
+            malignant[moles_and_melanomas].clip(0.0, 1.0),
+            [s for s, keep in zip(sources, moles_and_melanomas, strict=True) if keep],
+            [r.confirmation for r, keep in zip(records, moles_and_melanomas, strict=True) if keep],
+            card.thresholds,
         ),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
-    save_evaluation_figures(labels, probabilities, card.thresholds, args.out, sources=sources)
-    print(json.dumps(metrics, indent=2))
+    save_lesion_figures(metrics["overall"], card.classes, args.out)
+    print(json.dumps(metrics["overall"], indent=2))
     logger.info("Metrics and figures written to %s", args.out)
     return 0
 

@@ -26,7 +26,7 @@ from training.evaluation.metrics import expected_calibration_error, threshold_me
 DPI = 110
 
 
-def _save(figure: Figure, path: Path) -> Path:
+def save_figure(figure: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=DPI)
@@ -165,12 +165,12 @@ def save_evaluation_figures(
     out_dir = Path(out_dir)
     groups = _groups(label_array, probability_array, sources)
     return [
-        _save(_roc(groups, thresholds), out_dir / "roc.png"),
-        _save(_precision_recall(groups), out_dir / "precision_recall.png"),
-        _save(
+        save_figure(_roc(groups, thresholds), out_dir / "roc.png"),
+        save_figure(_precision_recall(groups), out_dir / "precision_recall.png"),
+        save_figure(
             _confusion(label_array, probability_array, thresholds), out_dir / "confusion_matrix.png"
         ),
-        _save(_reliability(label_array, probability_array), out_dir / "reliability.png"),
+        save_figure(_reliability(label_array, probability_array), out_dir / "reliability.png"),
     ]
 
 
@@ -203,4 +203,4 @@ def save_training_curves(history: dict[str, list[float]], path: Path) -> Path:
                 )
         axis.set(xlabel="epoch", ylabel=title, title=title)
         axis.legend(fontsize=8)
-    return _save(figure, Path(path))
+    return save_figure(figure, Path(path))

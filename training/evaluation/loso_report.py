@@ -39,10 +39,11 @@ def run_entry(run: Path) -> dict[str, Any]:
         raise ValueError(f"{run} held no source out. Received metrics: {sorted(card['metrics'])}")
     training = card["training"]
     return {
-        "held_out_source": next(name for name in held_out if name != "overall"),
+        "held_out_source": next(iter(held_out["by_source"])),
         "trained_on": training["train_sources"],
         "run": run.name,
         "command": training["command"],
+        "config": training["config"],
         "model_version": card["model_version"],
         "seed": training["seed"],
         "duration_seconds": training["duration_seconds"],
@@ -108,10 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     for entry in report["runs"]:
         figures = entry["metrics"]["held_out"]["overall"]
+        low, high = figures["balanced_accuracy_ci95"]
         print(
-            f"{entry['held_out_source']}: ROC AUC {figures['roc_auc']:.3f} "
-            f"({figures['roc_auc_ci_low']:.3f}-{figures['roc_auc_ci_high']:.3f}), "
-            f"n={figures['n']}"
+            f"{entry['held_out_source']}: balanced accuracy {figures['balanced_accuracy']:.3f} "
+            f"({low:.3f}-{high:.3f}), n={figures['n']}"
         )
     return 0
 

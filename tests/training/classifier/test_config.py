@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.shared_data import REPO_ROOT
 from training.classifier.config import FLAGS, TrainConfig, check_config, parse_config
+from training.classifier.summary import plain_value
 
 SHIPPED_CARD = REPO_ROOT / "model" / "shipped" / "melnev.card.json"
 # Where data and results go, and how fast: not part of what the model learns.
@@ -45,7 +46,8 @@ def test_the_defaults_are_the_recipe_the_shipped_card_records() -> None:
         if name in NOT_RECIPE:
             continue
         expected = recorded[name]
-        shown = list(value) if isinstance(value, tuple) else value
+        shown = plain_value(value)
+        shown = list(shown) if isinstance(shown, tuple) else shown
         assert shown == expected, f"{name}: default {value!r}, shipped {expected!r}"
     assert [str(folder) for folder in TrainConfig().data] == recorded["data"]
 

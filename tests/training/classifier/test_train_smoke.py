@@ -1,7 +1,8 @@
 """A real, tiny `melnev train` run end to end, then `melnev evaluate` on its output.
 
-On the shared dermoscopy set when it is present (a few dozen images), otherwise on
-synthetic lesions written in the folders layout, so this always runs in CI.
+On the three shared folders when they are present (a few images of each of the eight
+classes per source), otherwise on synthetic lesions of three classes written in the
+folders layout, so this always runs in CI.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import pytest
 
 from model.card import file_sha256
 from model.efficientnet_lite import imagenet_weights_path
+from model.lesions import LESION_CLASSES
 from model.loader import load_model
 from model.predictor import Predictor, RiskLevel
 from tests.support.pictures import synthetic_lesion
-from tests.support.shared_data import shared_data_available
+from tests.support.shared_data import SHIPPED_DATA, shipped_data_available
 from training.classifier.train import main as train_main
 from training.evaluation.evaluate import main as evaluate_main
 from training.evaluation.loso_report import build_report, run_entry
@@ -33,10 +35,11 @@ from training.evaluation.loso_report import build_report, run_entry
 pytestmark = pytest.mark.slow
 
 SYNTHETIC_SOURCES = ("CLINIC_A", "CLINIC_B")
+SYNTHETIC_CLASSES = ("melanoma", "nevus", "bcc")
 SYNTHETIC_PER_SOURCE_AND_CLASS = 12  # 24 images per class
 SMALL_MODEL = ["--image-size", "64", "--working-size", "128", "--batch-size", "16"]
 FAST = ["--epochs", "1", "--workers", "1", "--cache-dir", "", *SMALL_MODEL]
-FIGURES = ("roc.png", "precision_recall.png", "confusion_matrix.png", "reliability.png")
+FIGURES = ("lesion_confusion.png", "risk_levels.png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,18 +47,17 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 def write_synthetic_dataset(root: Path) -> Path:
     """Synthetic lesions in the folders layout, with labels.csv (source, lesion_id).
 
-    Every lesion has two images, which the split must keep together. Melanomas are
-    drawn darker, so the classes differ a little.
+    Every lesion has two images, which the split must keep together. The classes are
+    drawn in different brightness, so they differ a little.
     """
     rows = []
-    for label in ("melanoma", "nevus"):
+    for class_index, label in enumerate(SYNTHETIC_CLASSES):
         (root / label).mkdir(parents=True)
         for source_index, source in enumerate(SYNTHETIC_SOURCES):
             for index in range(SYNTHETIC_PER_SOURCE_AND_CLASS):
-                seed = 1000 * (label == "melanoma") + 100 * source_index + index
+                seed = 1000 * class_index + 100 * source_index + index
                 image = synthetic_lesion(160, seed=seed)
-                if label == "melanoma":
-                    image = (image * 0.8).astype(np.uint8)
+                image = (image * (1.0 - 0.15 * class_index)).astype(np.uint8)
                 image_id = f"{source}_{label}_{index:02d}"
                 lesion_id = f"{source}_{label}_lesion_{index // 2}"
                 cv2.imwrite(str(root / label / f"{image_id}.jpg"), image[..., ::-1])
@@ -67,25 +69,32 @@ def write_synthetic_dataset(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def smoke_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], list[str]]:
-    """(data folder, its sources, limit flags): shared images if present, else synthetic."""
-    if shared_data_available():
-        from tests.support.shared_data import SHARED_DATA
+SmokeData = tuple[list[str], list[str], list[str]]
+"""(--data arguments, their sources, limit flags)."""
 
-        return SHARED_DATA, ["HAM10000", "ISIC2017"], ["--limit", "12"]
+
+@pytest.fixture(scope="module")
+def smoke_data(tmp_path_factory: pytest.TempPathFactory) -> SmokeData:
+    """The three shared folders (6 images a source and class) if present, else synthetic."""
+    if shipped_data_available():
+        return (
+            [str(folder) for folder in SHIPPED_DATA],
+            ["BCN20000", "HAM10000", "ISIC2017"],
+            [
+                "--limit",
+                "6",
+            ],
+        )
     root = write_synthetic_dataset(tmp_path_factory.mktemp("synthetic_dermoscopy"))
-    return root, list(SYNTHETIC_SOURCES), []
+    return [str(root)], list(SYNTHETIC_SOURCES), []
 
 
 @pytest.fixture(scope="module")
-def smoke_run(
-    smoke_data: tuple[Path, list[str], list[str]], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def smoke_run(smoke_data: SmokeData, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The output folder of one 1-epoch training run (shared by the tests below)."""
     data, _, limit = smoke_data
     out = tmp_path_factory.mktemp("smoke_run")
-    exit_code = train_main(["--data", str(data), "--out", str(out), *limit, *FAST])
+    exit_code = train_main(["--data", *data, "--out", str(out), *limit, *FAST])
     assert exit_code == 0
     return out
 
@@ -115,24 +124,27 @@ def test_trained_model_loads_and_predicts_probabilities(smoke_run: Path) -> None
     for prediction in predictions:
         assert 0.0 <= prediction.melanoma_probability <= 1.0
         assert prediction.risk_level in set(RiskLevel)
+        assert tuple(prediction.class_probabilities) == loaded.card.classes
+        assert sum(prediction.class_probabilities.values()) == pytest.approx(1.0)
 
 
 def test_card_records_thresholds_calibration_metrics_and_training(
-    smoke_run: Path, smoke_data: tuple[Path, list[str], list[str]]
+    smoke_run: Path, smoke_data: SmokeData
 ) -> None:
     _, sources, _ = smoke_data
     card = read_json(smoke_run / "melnev.card.json")
+    trained_classes = LESION_CLASSES if shipped_data_available() else ("nevus", "melanoma", "bcc")
 
     assert card["input_size"] == card["preprocessing"]["image_size"] == 64
     assert card["preprocessing"]["working_size"] == 128
     assert 0.0 <= card["thresholds"]["screening"] <= 1.0
     assert 0.0 <= card["thresholds"]["balanced"] <= 1.0
-    assert card["calibration"]["method"] == "platt"
+    assert card["calibration"]["method"] == "temperature"
+    assert card["classes"] == list(trained_classes)  # the classes the data has, in order
     assert card["test_time_views"] == 4  # the 4 rotations, as serving will average them
-    assert math.isfinite(card["calibration"]["slope"])
-    assert math.isfinite(card["calibration"]["intercept"])
+    assert math.isfinite(card["calibration"]["slope"]) and card["calibration"]["slope"] > 0
     assert {"val", "test"} <= set(card["metrics"])
-    assert set(card["metrics"]["test"]) == {"overall", *sources}
+    assert set(card["metrics"]["test"]["by_source"]) == set(sources)
     training = card["training"]
     assert training["command"].startswith("melnev train --data ")
     assert "--epochs 1" in training["command"]
@@ -163,13 +175,11 @@ def test_default_recipe_fine_tunes_imagenet_weights_and_keeps_frozen_layers(
     assert np.corrcoef(trained.ravel(), last.ravel())[0, 1] > 0.9
 
 
-def test_small_cnn_from_scratch_still_trains(
-    smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
-) -> None:
+def test_small_cnn_from_scratch_still_trains(smoke_data: SmokeData, tmp_path: Path) -> None:
     data, _, limit = smoke_data
     scratch = ["--backbone", "small_cnn", "--no-pretrained"]
 
-    exit_code = train_main(["--data", str(data), "--out", str(tmp_path), *limit, *FAST, *scratch])
+    exit_code = train_main(["--data", *data, "--out", str(tmp_path), *limit, *FAST, *scratch])
 
     assert exit_code == 0
     model = keras.models.load_model(tmp_path / "melnev.keras")
@@ -178,23 +188,28 @@ def test_small_cnn_from_scratch_still_trains(
     assert (config["backbone"], config["pretrained"]) == ("small_cnn", False)
 
 
-def test_metrics_json_has_every_source_with_sane_values(
-    smoke_run: Path, smoke_data: tuple[Path, list[str], list[str]]
+def test_metrics_json_has_every_source_and_class_with_sane_values(
+    smoke_run: Path, smoke_data: SmokeData
 ) -> None:
     _, sources, _ = smoke_data
     metrics = read_json(smoke_run / "metrics.json")
+    classes = read_json(smoke_run / "melnev.card.json")["classes"]
 
     assert set(metrics) == {"val", "test"}
     test_rows = [row for row in read_split_rows(smoke_run) if row["split"] == "test"]
-    assert metrics["test"]["overall"]["n"] == len(test_rows)
+    overall = metrics["test"]["overall"]
+    assert overall["n"] == len(test_rows)
+    assert overall["counts"] == dict(collections.Counter(row["label"] for row in test_rows))
+    assert np.array(overall["confusion"]).shape == (len(classes), len(classes))
+    assert np.array(overall["confusion"]).sum() == len(test_rows)
     for source in sources:
-        entry = metrics["test"][source]
+        entry = metrics["test"]["by_source"][source]
         assert entry["n"] == sum(row["source"] == source for row in test_rows) > 0
-        assert entry["roc_auc"] is None or 0.0 <= entry["roc_auc"] <= 1.0
-        assert 0.0 <= entry["brier"] <= 1.0
-        assert 0.0 <= entry["ece"] <= 1.0
-        for threshold in ("screening", "balanced"):
-            assert set(entry[threshold]) >= {"threshold", "sensitivity", "specificity"}
+        assert 0.0 <= entry["balanced_accuracy"] <= 1.0
+        low, high = entry["balanced_accuracy_ci95"]
+        assert low <= entry["balanced_accuracy"] <= high
+        assert set(entry["recall"]) == set(entry["counts"])
+        assert sum(sum(levels.values()) for levels in entry["risk_levels"].values()) == entry["n"]
 
 
 def test_figures_are_written_as_png(smoke_run: Path) -> None:
@@ -215,12 +230,12 @@ def test_split_file_keeps_every_lesion_in_one_split(smoke_run: Path) -> None:
 
 
 def test_evaluate_reuses_the_split_and_writes_metrics(
-    smoke_run: Path, smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
+    smoke_run: Path, smoke_data: SmokeData, tmp_path: Path
 ) -> None:
     data, sources, _ = smoke_data
     out = tmp_path / "evaluation"
     arguments = [
-        "--data", str(data), "--model", str(smoke_run / "melnev.keras"),
+        "--data", *data, "--model", str(smoke_run / "melnev.keras"),
         "--split-file", str(smoke_run / "split.csv"), "--split", "test",
         "--out", str(out), "--workers", "1",
     ]  # fmt: skip
@@ -230,18 +245,19 @@ def test_evaluate_reuses_the_split_and_writes_metrics(
     result = read_json(out / "metrics.json")
     assert result["split"] == "test"
     assert result["test_time_views"] == 4  # the card's, like training's own test metrics
-    assert set(result["metrics"]) == {"overall", *sources}
+    assert set(result["metrics"]["by_source"]) == set(sources)
     test_rows = [row for row in read_split_rows(smoke_run) if row["split"] == "test"]
     assert result["metrics"]["overall"]["n"] == len(test_rows)
     # Same model, calibration, thresholds and images as training's own test metrics.
     trained = read_json(smoke_run / "metrics.json")["test"]["overall"]
-    assert result["metrics"]["overall"]["brier"] == pytest.approx(trained["brier"], abs=1e-5)
+    assert result["metrics"]["overall"]["confusion"] == trained["confusion"]
+    assert result["metrics"]["overall"]["risk_levels"] == trained["risk_levels"]
     # Moles by how they were confirmed: HAM10000's are recorded, synthetic ones are not.
     by_kind = result["by_nevus_confirmation"]
     if "HAM10000" in sources:
-        assert by_kind and all(name.startswith("HAM10000/") for name in by_kind)
-        ham = result["metrics"]["HAM10000"]
-        assert sum(e["n_nevi"] for e in by_kind.values()) == ham["n"] - ham["n_melanoma"]
+        assert all(name.startswith("HAM10000/") for name in by_kind)
+        ham = result["metrics"]["by_source"]["HAM10000"]["counts"]
+        assert sum(e["n_nevi"] for e in by_kind.values()) == ham.get("nevus", 0)
     else:
         assert by_kind == {}
     for name in FIGURES:
@@ -259,21 +275,22 @@ def test_leave_one_source_out_tests_the_unseen_source_whole(
 
     metrics = read_json(out / "metrics.json")
     assert set(metrics) == {"val", "test", "held_out"}
-    assert set(metrics["test"]) == {"overall", "HAM10000"}
-    assert set(metrics["held_out"]) == {"overall", "ISIC2017"}
+    assert set(metrics["test"]["by_source"]) == {"HAM10000"}
+    assert set(metrics["held_out"]["by_source"]) == {"ISIC2017"}
     isic_rows = [row for row in read_split_rows(out) if row["source"] == "ISIC2017"]
-    assert metrics["held_out"]["ISIC2017"]["n"] == len(isic_rows) == 40  # every ISIC image
+    held_out = metrics["held_out"]["by_source"]["ISIC2017"]
+    assert held_out["n"] == len(isic_rows) == 40  # every ISIC image
     card = read_json(out / "melnev.card.json")
     assert card["training"]["train_sources"] == ["HAM10000"]
     assert "held_out" in card["metrics"]
     report = build_report([out])  # as model/shipped/evaluation/leave_one_source_out.json
     (entry,) = report["runs"]
     assert (entry["held_out_source"], entry["trained_on"]) == ("ISIC2017", ["HAM10000"])
-    assert entry["metrics"]["held_out"]["ISIC2017"]["n"] == 40
+    assert entry["metrics"]["held_out"]["by_source"]["ISIC2017"]["n"] == 40
 
 
 def test_deterministic_reruns_give_bit_identical_models(
-    smoke_data: tuple[Path, list[str], list[str]], tmp_path: Path
+    smoke_data: SmokeData, tmp_path: Path
 ) -> None:
     # In subprocesses: TensorFlow's op determinism cannot be switched off again. A run
     # this small repeats its kernels' sums even without it (checked), so this guards the
@@ -287,7 +304,7 @@ def test_deterministic_reruns_give_bit_identical_models(
             "-m",
             "training.classifier.train",
             "--data",
-            str(data),
+            *data,
             "--out",
             str(out),
         ]
@@ -300,23 +317,23 @@ def test_deterministic_reruns_give_bit_identical_models(
     assert read_json(runs[0] / "melnev.card.json")["training"]["config"]["deterministic"]
 
 
-def test_three_source_recipe_trains_and_reports_every_source(tmp_path: Path) -> None:
-    from tests.support.shared_data import SHIPPED_DATA, shipped_data_available
-
+def test_default_recipe_trains_eight_classes_on_the_three_folders(smoke_run: Path) -> None:
     if not shipped_data_available():
-        pytest.skip("needs ../shared/data/dermoscopy and bcn20000")
-    out = tmp_path / "three"
-    data = ["--data", *map(str, SHIPPED_DATA), "--out", str(out), "--limit", "8"]
+        pytest.skip("needs ../shared/data/dermoscopy, bcn20000 and lesions")
+    card = read_json(smoke_run / "melnev.card.json")
 
-    assert train_main([*data, *FAST]) == 0  # the shipped recipe, by default
-
-    card = read_json(out / "melnev.card.json")
     sources = {"HAM10000", "ISIC2017", "BCN20000"}
-    assert set(card["metrics"]["test"]) == {"overall", *sources}
-    assert set(card["training"]["data"]["counts"]) == sources
+    assert card["classes"] == list(LESION_CLASSES)
+    assert set(card["metrics"]["test"]["by_source"]) == sources
+    counts = card["training"]["data"]["counts"]
+    assert set(counts) == sources
+    assert set(counts["BCN20000"]) == set(LESION_CLASSES)  # --limit 6 of each class
+    assert set(counts["ISIC2017"]) == {"nevus", "melanoma", "bkl"}
     assert card["training"]["config"]["balance_classes_within_sources"] is True
     assert card["training"]["config"]["resolution_loss_scales"] == [0.35, 0.5]
-    assert "BCN20000" in card["limitations"][1]
+    # Every one of the eight classes can be the answer: the risk rule has both thresholds.
+    assert 0.0 < card["thresholds"]["screening"] <= 1.0
+    assert 0.0 < card["thresholds"]["balanced"] <= 1.0
 
 
 def test_a_run_that_held_no_source_out_is_not_a_leave_one_source_out_run(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from model.lesions import LESION_CLASSES
 from training.datasets import (
     CONFIRMATIONS,
     MELANOMA,
@@ -47,7 +48,7 @@ def folders_with_labels(tmp_path: Path) -> Path:
         "nevus/ISIC_2.jpg,nevus,ISIC2017,ISIC_2,\n"
         "nevus/ISIC_3.jpg,nevus,ISIC2017,ISIC_3,MSK_3\n"
         "nevus/ISIC_4.jpg,nevus,ISIC2017,ISIC_4,MSK_4\n"
-        "other/ISIC_5.jpg,bcc,ISIC2017,ISIC_5,\n",
+        "other/ISIC_5.jpg,wart,ISIC2017,ISIC_5,\n",
     )
     return root
 
@@ -89,16 +90,13 @@ def test_missing_files_and_unknown_labels_are_reported(
     with caplog.at_level(logging.WARNING):
         report = read_dataset(folders_with_labels)
     assert report.missing_files == ["nevus/ISIC_4.jpg"]
-    assert report.unknown_labels == [("ISIC_5", "bcc")]
+    assert report.unknown_labels == [("ISIC_5", "wart")]
     assert "missing" in caplog.text and "unknown labels" in caplog.text
 
 
 def test_summary_counts_per_source_and_label(folders_with_labels: Path) -> None:
     summary = read_dataset(folders_with_labels).summary()
-    assert summary["counts"] == {
-        "HAM10000": {"melanoma": 1, "nevus": 0},
-        "ISIC2017": {"melanoma": 0, "nevus": 2},
-    }
+    assert summary["counts"] == {"HAM10000": {"melanoma": 1}, "ISIC2017": {"nevus": 2}}
     assert summary["missing_files"] == 1 and summary["unknown_labels"] == 1
     json.dumps(summary)
 
@@ -108,11 +106,13 @@ def test_folders_without_labels_csv(tmp_path: Path) -> None:
     write_jpeg(root / "melanoma" / "a.jpg")
     write_jpeg(root / "nevus" / "b.png")
     write_jpeg(root / "benign" / "c.jpg")
+    write_jpeg(root / "bcc" / "d.jpg")
     report = read_dataset(root)
     assert report.layout == "folders"
     assert {(r.image_id, r.label, r.source, r.lesion_id) for r in report.records} == {
         ("a", MELANOMA, "clinic_a", "a"),
         ("b", NEVUS, "clinic_a", "b"),
+        ("d", LESION_CLASSES.index("bcc"), "clinic_a", "d"),
     }
     assert report.unknown_labels == [("c", "benign")]
 
@@ -140,9 +140,10 @@ def test_ham10000_layout(tmp_path: Path) -> None:
         ("ISIC_0024306", NEVUS, "HAM_1", "follow_up"),
         ("ISIC_0024307", NEVUS, "HAM_1", "follow_up"),
         ("ISIC_0024308", MELANOMA, "HAM_2", "histo"),
+        ("ISIC_0024309", LESION_CLASSES.index("bkl"), "HAM_3", "histo"),
     }
     assert {r.source for r in report.records} == {"HAM10000"}
-    assert report.excluded == {"bkl": 1}
+    assert report.excluded == {}
     assert report.missing_files == ["ISIC_0024310"]
     assert report.unknown_labels == [("ISIC_0024311", "xyz")]
 
@@ -153,6 +154,8 @@ def test_isic_one_hot_layout(tmp_path: Path) -> None:
     write_jpeg(root / "images" / "nested" / "ISIC_0000002.jpeg")
     write_jpeg(root / "images" / "ISIC_0000003.jpg")
     write_jpeg(root / "images" / "ISIC_0000005.jpg")
+    write_jpeg(root / "images" / "ISIC_0000006.jpg")
+    write_jpeg(root / "images" / "ISIC_0000007.jpg")
     write_text(
         root / "ISIC_2019_Training_GroundTruth.csv",
         "image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK\n"
@@ -160,7 +163,9 @@ def test_isic_one_hot_layout(tmp_path: Path) -> None:
         "ISIC_0000002,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
         "ISIC_0000003,0.0,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
         "ISIC_0000004,0.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
-        "ISIC_0000005,1.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n",
+        "ISIC_0000005,1.0,1.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0\n"
+        "ISIC_0000006,0.0,0.0,0.0,1.0,0.0,0.0,0.0,0.0,0.0\n"
+        "ISIC_0000007,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,1.0\n",
     )
     write_text(
         root / "ISIC_2019_Training_Metadata.csv",
@@ -171,9 +176,11 @@ def test_isic_one_hot_layout(tmp_path: Path) -> None:
     assert {(r.image_id, r.label, r.lesion_id) for r in report.records} == {
         ("ISIC_0000001", MELANOMA, "MSK4_1"),
         ("ISIC_0000002", NEVUS, "ISIC_0000002"),
+        ("ISIC_0000003", LESION_CLASSES.index("bcc"), "ISIC_0000003"),
+        ("ISIC_0000006", LESION_CLASSES.index("akiec"), "ISIC_0000006"),  # ISIC's AK
     }
     assert {r.source for r in report.records} == {"isic2019"}
-    assert report.excluded == {"BCC": 1}
+    assert report.excluded == {"UNK": 1}
     assert report.missing_files == ["ISIC_0000004"]
     assert len(report.unknown_labels) == 1 and report.unknown_labels[0][0] == "ISIC_0000005"
 
@@ -191,8 +198,9 @@ def test_isic_2017_ground_truth_columns(tmp_path: Path) -> None:
     assert {(r.image_id, r.label) for r in report.records} == {
         ("ISIC_0000010", MELANOMA),
         ("ISIC_0000011", NEVUS),
+        ("ISIC_0000012", LESION_CLASSES.index("bkl")),  # seborrheic keratosis
     }
-    assert report.excluded == {"SEK": 1}
+    assert report.excluded == {}
     assert {r.source for r in report.records} == {"ISIC2017-test"}
 
 
@@ -250,9 +258,9 @@ def test_several_folders_are_read_as_one_with_duplicates_reported(
     assert report.duplicates == [("ISIC_2", str(second))]
     summary = report.summary()
     assert summary["counts"] == {
-        "BCN20000": {"melanoma": 1, "nevus": 0},
-        "HAM10000": {"melanoma": 1, "nevus": 0},
-        "ISIC2017": {"melanoma": 0, "nevus": 2},
+        "BCN20000": {"melanoma": 1},
+        "HAM10000": {"melanoma": 1},
+        "ISIC2017": {"nevus": 2},
     }
     assert summary["duplicates_across_folders"] == 1
     assert summary["layout"] == "folders+folders"
@@ -279,3 +287,28 @@ def test_the_three_shared_sources_read_together(shared_data_dir: Path) -> None:
     for record in report.records:
         lesions_by_source[record.source].add(record.lesion_id)
     assert not lesions_by_source["BCN20000"] & lesions_by_source["HAM10000"]
+
+
+def test_the_eight_classes_read_with_counts_per_class_and_source(shared_data_dir: Path) -> None:
+    folders = [
+        shared_data_dir,
+        *(shared_data_dir.parent / name for name in ("bcn20000", "lesions")),
+    ]
+    if not all((folder / "labels.csv").is_file() for folder in folders):
+        pytest.skip("../shared/data/bcn20000 or lesions not present")
+
+    report = read_datasets(folders)
+
+    # The lesions folder's README: 24,457 images in 8 classes, per source as below.
+    assert report.summary()["counts"] == {
+        "BCN20000": {"melanoma": 2847, "nevus": 4195, "bcc": 2802, "bkl": 1124, "akiec": 697,
+                     "scc": 431, "df": 124, "vasc": 111},
+        "HAM10000": {"melanoma": 1113, "nevus": 6705, "bcc": 513, "bkl": 1093, "akiec": 130,
+                     "scc": 197, "df": 114, "vasc": 142},
+        "ISIC2017": {"melanoma": 397, "nevus": 1427, "bkl": 295},
+    }  # fmt: skip
+    assert len(report.records) == 24457 and not report.duplicates
+    assert report.unknown_labels == [] and report.missing_files == []
+    by_class = collections.Counter(LESION_CLASSES[r.label] for r in report.records)
+    assert by_class == {"nevus": 12327, "melanoma": 4357, "bcc": 3315, "bkl": 2512,
+                        "akiec": 827, "scc": 628, "vasc": 253, "df": 238}  # fmt: skip

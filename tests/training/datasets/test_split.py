@@ -9,6 +9,8 @@ import pytest
 
 from training.datasets import MELANOMA, NEVUS, Record, read_dataset, read_datasets
 from training.datasets.split import (
+    SAME_LESION,
+    SPLIT_3_0_0,
     TWO_SOURCE_SPLIT,
     assign_splits,
     read_split,
@@ -154,3 +156,51 @@ def test_records_by_split_keeps_dataset_order_and_holds_out_untrained_sources() 
         assert everything[name] == [r for r in records if assignment[r.image_id] == name]
         assert only_a[name] == [r for r in everything[name] if r.source == "A"]
     assert only_a["held_out"] == [r for r in records if r.source == "B"]  # every B image
+
+
+def test_a_fixed_split_keeps_its_lesions_and_assigns_the_others() -> None:
+    records = constructed_records()
+    earlier = assign_splits(records[: len(records) // 2], seed=3)
+
+    extended = assign_splits(records, seed=0, fixed=earlier)
+
+    assert all(extended[image] == split for image, split in earlier.items())
+    assert set(extended) == {record.image_id for record in records}
+    assert all(len(splits) == 1 for splits in lesions_per_split(records, extended).values())
+
+
+def test_lesions_known_to_be_one_go_to_one_split() -> None:
+    records = [
+        Record(Path(f"{lesion}_{index}.jpg"), NEVUS, "BCN20000", f"{lesion}_{index}", lesion)
+        for lesion in ("BCN_0004816", "BCN_0001604")
+        for index in range(3)
+    ] + [Record(Path(f"x{i}.jpg"), NEVUS, "BCN20000", f"x{i}", f"other_{i}") for i in range(40)]
+
+    for seed in range(20):
+        assignment = assign_splits(records, seed=seed)
+        assert len({assignment[r.image_id] for r in records[:6]}) == 1, seed
+
+
+def test_the_eight_class_split_over_the_real_folders(shared_data_dir: Path) -> None:
+    folders = [
+        shared_data_dir,
+        *(shared_data_dir.parent / name for name in ("bcn20000", "lesions")),
+    ]
+    if not all((folder / "labels.csv").is_file() for folder in folders):
+        pytest.skip("../shared/data/bcn20000 or lesions not present")
+    records = read_datasets(folders).records
+
+    assignment = assign_splits(records, seed=0, fixed=read_split(SPLIT_3_0_0))
+
+    groups = {r.image_id: SAME_LESION.get(r.lesion_id, r.lesion_id) for r in records}
+    splits_of_group: dict[str, set[str]] = collections.defaultdict(set)
+    for record in records:
+        splits_of_group[groups[record.image_id]].add(assignment[record.image_id])
+    assert all(len(splits) == 1 for splits in splits_of_group.values())  # no lesion in two
+    recorded = read_split(SPLIT_3_0_0)  # 3.0.0's melanomas and moles stay where they were
+    assert all(assignment[image] == split for image, split in recorded.items())
+    counts = split_summary(records, assignment)["counts"]
+    for source in ("HAM10000", "BCN20000"):
+        for label in ("bcc", "bkl", "akiec", "scc", "df", "vasc"):
+            total = sum(counts[split][source][label] for split in counts)
+            assert abs(counts["test"][source][label] / total - 0.15) < 0.05, (source, label)

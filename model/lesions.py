@@ -11,8 +11,12 @@ melanoma, basal and squamous cell carcinoma, and actinic keratosis (precancerous
     urgent score    = P(melanoma) + P(scc)
 
     high      when the urgent score reaches the card's `balanced` threshold
-    moderate  when the malignant score reaches the card's `screening` threshold
+    moderate  when the malignant score reaches the card's `screening` threshold,
+              or the most likely kind is a malignant one
     low       otherwise
+
+The second moderate clause keeps the answer from contradicting itself: "looks most like a
+melanoma" never comes with "low".
 
 A basal cell carcinoma or an actinic keratosis alone is at most "moderate": both grow
 slowly and need a doctor within weeks, not days. Melanoma and squamous cell carcinoma can
@@ -82,8 +86,11 @@ def risk_levels(
     probabilities: np.ndarray, classes: tuple[str, ...], *, screening: float, balanced: float
 ) -> np.ndarray:
     """The rule above for (N, K) class probabilities: an array of "low"/"moderate"/"high"."""
-    malignant = malignant_scores(probabilities, classes)
-    urgent = urgent_scores(probabilities, classes)
-    levels = np.where(malignant >= screening, "moderate", "low").astype(object)
+    probability_array = np.asarray(probabilities)
+    malignant = malignant_scores(probability_array, classes)
+    urgent = urgent_scores(probability_array, classes)
+    top_is_malignant = np.isin(probability_array.argmax(axis=1), class_indices(classes, MALIGNANT))
+    levels = np.where((malignant >= screening) | top_is_malignant, "moderate", "low")
+    levels = levels.astype(object)
     levels[urgent >= balanced] = "high"
     return levels

@@ -98,11 +98,13 @@ def test_risk_rule_sums_malignant_classes_and_only_melanoma_or_scc_is_high() -> 
         {"bcc": 1.0},  # a sure BCC is moderate, never high
         {"melanoma": 0.35, "scc": 0.25, "nevus": 0.4},  # urgent 0.6: high
         {"bkl": 0.7, "melanoma": 0.3},  # exactly at screening: moderate
+        # Malignant score under screening, but "looks most like a melanoma" is never low.
+        {"melanoma": 0.28, "nevus": 0.24, "bkl": 0.24, "df": 0.24},
     )
 
     levels = risk_levels(rows, LESION_CLASSES, screening=0.3, balanced=0.6)
 
-    assert list(levels) == ["low", "moderate", "moderate", "high", "moderate"]
+    assert list(levels) == ["low", "moderate", "moderate", "high", "moderate", "moderate"]
 
 
 def test_one_logit_models_keep_the_melanoma_rule() -> None:

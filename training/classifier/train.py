@@ -2,8 +2,9 @@
 
 Reads top to bottom as five stages: data (read, lesion-grouped split) -> arrays (training
 copies, the same preprocess() as serving, cached) -> fit (augmented batches, early stopping
-on validation AUC) -> calibrate (temperature scaling and risk thresholds on validation) ->
-evaluate (every split, per source and class, figures) -> export (.keras, LiteRT, card).
+on validation AUC) -> score (temperature scaling and risk thresholds on validation; every
+split per source and class, figures: `training.classifier.scoring`) -> export (.keras,
+LiteRT, card).
 
 Usage (the shipped model's recipe is the default, the three shared folders included):
     melnev train --out runs/shipped --export model/shipped/melnev.keras
@@ -18,24 +19,21 @@ Smoke run (a minute):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 
 import keras
 import numpy as np
 
 from model.architecture import build_model
-from model.card import Calibration, Thresholds
 from model.export import export_model
 from model.lesions import LESION_CLASSES
-from model.predictor import class_probabilities
 from preprocessing.pipeline import PreprocessConfig
 from training.classifier import augment
-from training.classifier.calibration import choose_risk_thresholds, fit_temperature
 from training.classifier.config import TrainConfig, parse_config
 from training.classifier.inputs import full_batches, make_training_input, predict_logits
 from training.classifier.optimization import (
@@ -45,11 +43,10 @@ from training.classifier.optimization import (
     training_weights,
 )
 from training.classifier.prepare import Arrays, preprocess_splits, read_and_split
+from training.classifier.scoring import score
 from training.classifier.summary import LIMITATIONS, run_summary
 from training.datasets import Record
 from training.evaluation.figures import save_training_curves
-from training.evaluation.lesion_figures import save_lesion_figures
-from training.evaluation.lesion_metrics import lesion_metrics_by_source
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Kept before the last stages, so that a failure there costs no retraining.
     model.save(config.out / "fitted.keras")
     np.savez(config.out / "logits.npz", **logits)  # type: ignore[arg-type]
-    calibration, thresholds = calibrate_on_validation(
-        config, logits["val"], arrays["val"][1], classes
+    splits = {
+        name: (
+            split_logits,
+            class_targets(arrays[name][1], classes),
+            [record.source for record in arrays[name][1]],
+        )
+        for name, split_logits in logits.items()
+    }
+    calibration, thresholds, metrics = score(
+        splits, classes, dataclasses.asdict(config), figures=config.out
     )
-    metrics = evaluate(config, arrays, logits, calibration, thresholds, classes)
     duration = time.perf_counter() - started
     training = run_summary(
         config,
@@ -193,48 +197,6 @@ def fit(
     )
     save_training_curves(history.history, config.out / "training_curves.png")
     return model, history.history
-
-
-def calibrate_on_validation(
-    config: TrainConfig, logits: np.ndarray, records: list[Record], classes: tuple[str, ...]
-) -> tuple[Calibration, Thresholds]:
-    """Calibrate stage: temperature scaling and the risk thresholds, on validation logits."""
-    labels = class_targets(records, classes)
-    calibration = fit_temperature(logits, labels)
-    thresholds = choose_risk_thresholds(
-        labels,
-        class_probabilities(logits, calibration),
-        classes,
-        melanoma_sensitivity=config.screening_sensitivity,
-        carcinoma_sensitivity=config.carcinoma_sensitivity,
-        keratosis_high_share=config.keratosis_high_share,
-    )
-    return calibration, thresholds
-
-
-def evaluate(
-    config: TrainConfig,
-    arrays: Arrays,
-    logits: dict[str, np.ndarray],
-    calibration: Calibration,
-    thresholds: Thresholds,
-    classes: tuple[str, ...],
-) -> dict[str, Any]:
-    """Evaluate stage: metrics per split, source and class; figures for test and held out."""
-    metrics: dict[str, Any] = {}
-    for name, split_logits in logits.items():
-        records = arrays[name][1]
-        probabilities = class_probabilities(split_logits, calibration)
-        metrics[name] = lesion_metrics_by_source(
-            class_targets(records, classes),
-            probabilities,
-            classes,
-            thresholds,
-            [record.source for record in records],
-        )
-        if name != "val":
-            save_lesion_figures(metrics[name]["overall"], classes, config.out / name)
-    return metrics
 
 
 if __name__ == "__main__":

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from bot.texts import text
-from bot.texts.limitations import translate_limitation
 from model.assessment import kind_outcome
 from model.card import ModelCard
 from model.photo_gate import PhotoKind
@@ -16,6 +14,8 @@ from preprocessing import InvalidImageReason, QualityIssue
 Shares = dict[str, tuple[float, float]]
 """{"low" | "moderate" | "high": (share of melanomas, share of moles) given that level}."""
 
+LEVELS = ("low", "moderate", "high")
+
 
 def prediction_answer(
     prediction: Prediction,
@@ -23,15 +23,15 @@ def prediction_answer(
     card: ModelCard | None = None,
     *,
     kind: PhotoKind | None = None,
-    close_up_shares: Shares | None = None,
 ) -> str:
-    """Risk level, meaning, how often the level was given, advice, disclaimer.
+    """Risk level, the kind it looks most like, what that kind is, meaning, advice, disclaimer.
 
-    No probability is shown. The calibrated probability reflects the training set's
-    melanoma share, not the user's own prior, and the thresholds sit low (the card's),
-    so "HIGH" beside "14 %" read as a contradiction. The level is what the thresholds
-    were chosen for; the test split's share of melanomas and moles that got it says
-    honestly how much it is worth.
+    No probability is shown. The calibrated probabilities reflect the training set's
+    class shares, not the user's own prior, and the thresholds sit low (the card's), so
+    "HIGH" beside "14 %" read as a contradiction. The level is what the thresholds were
+    chosen for; the test split's share of melanomas and moles that got it says honestly
+    how much it is worth. The kind is named as what the photo "looks most like", with the
+    second most likely one when the two are close (`Prediction.second_class`).
 
     Args:
         prediction: The model's answer.
@@ -39,8 +39,8 @@ def prediction_answer(
         card: The answering model's card; its test figures say what share of melanomas
             and of moles got the same level (left out when the card has none).
         kind: The photo-type gate's kind. A regular close-up (`close_up`) is told so,
-            quotes the figures measured on regular photos and suggests a dermatoscope.
-        close_up_shares: Those figures (`close_up_shares` of the gate's card).
+            quotes only what was measured on regular photos of the named kind (the card's
+            `metrics.close_ups`), and suggests a dermatoscope.
 
     Returns:
         The answer text, ending with the disclaimer.
@@ -50,12 +50,13 @@ def prediction_answer(
     parts = [text(language, f"risk.{level}")]
     if close_up:
         parts.append(text(language, "close_up_note"))
+    parts.append(_kind_lines(prediction, language))
     parts.append(text(language, f"meaning.{level}"))
-    shares = close_up_shares if close_up else (level_shares(card) if card is not None else None)
-    if shares is not None:
+    if close_up:
+        parts.append(close_up_line(card, prediction.lesion_class, language))
+    elif (shares := level_shares(card) if card is not None else None) is not None:
         melanomas, moles = shares[level]
-        key = "level_share_close_up" if close_up else "level_share"
-        parts.append(text(language, key, melanomas=100 * melanomas, moles=100 * moles))
+        parts.append(text(language, "level_share", melanomas=100 * melanomas, moles=100 * moles))
     parts.append(text(language, f"advice.{level}"))
     if close_up:
         parts.append(text(language, "dermatoscope_tip"))
@@ -63,72 +64,82 @@ def prediction_answer(
     return "\n\n".join(parts)
 
 
+def _kind_lines(prediction: Prediction, language: str) -> str:
+    """The kind named (with the second kind when close), then one line on what it is."""
+    named = text(language, f"kind.{prediction.lesion_class}")
+    second = prediction.second_class
+    if second is None:
+        line = text(language, "kind_line", kind=named)
+    else:
+        line = text(
+            language, "kind_line_second", kind=named, second=text(language, f"kind.{second}")
+        )
+    return f"{line}\n{text(language, f'kind_about.{prediction.lesion_class}')}"
+
+
 def level_shares(card: ModelCard) -> Shares | None:
     """Share of the card's test melanomas and moles that got each risk level.
 
-    At the screening threshold about half of harmless moles are flagged; saying so next
-    to a "moderate" answer keeps it from reading as "probably melanoma". The shares
-    come from the test split's sensitivity and specificity at both thresholds
-    (`metrics.test.overall`), so they follow the model that answers.
+    At the screening threshold many harmless moles are flagged; saying so next to a
+    "moderate" answer keeps it from reading as "probably melanoma". The shares are the
+    test split's risk levels of its melanomas and moles (`metrics.test.overall.risk_levels`,
+    `training.evaluation.lesion_metrics`), so they follow the model that answers.
 
     Args:
         card: A model card.
 
     Returns:
-        {"low" | "moderate" | "high": (share of melanomas, share of moles)}, or None
-        when the card has no test sensitivity and specificity at both thresholds.
+        {"low" | "moderate" | "high": (share of melanomas, share of moles)}, or None when
+        the card has no such counts (cards before 4.0.0 kept other figures).
     """
     test = card.metrics.get("test")
     overall = test.get("overall") if isinstance(test, Mapping) else None
-    if not isinstance(overall, Mapping):
+    levels = overall.get("risk_levels") if isinstance(overall, Mapping) else None
+    if not isinstance(levels, Mapping):
         return None
-    figures = []
-    for threshold in ("screening", "balanced"):
-        values = overall.get(threshold)
-        if not isinstance(values, Mapping):
+    rows = []
+    for name in ("melanoma", "nevus"):
+        counts = levels.get(name)
+        values = [counts.get(level) for level in LEVELS] if isinstance(counts, Mapping) else []
+        numbers = [value for value in values if isinstance(value, int) and value >= 0]
+        if len(numbers) != len(LEVELS) or not sum(numbers):
             return None
-        figures.append((values.get("sensitivity"), values.get("specificity")))
-    return shares_at_thresholds(figures)
+        rows.append([number / sum(numbers) for number in numbers])
+    melanomas, moles = rows
+    return {level: (melanomas[i], moles[i]) for i, level in enumerate(LEVELS)}
 
 
-def close_up_shares(gate_card: Mapping[str, Any]) -> Shares | None:
-    """The same shares on regular close-ups, from the photo gate's card.
+def close_up_line(card: ModelCard | None, lesion_class: str, language: str) -> str:
+    """What was measured on regular close-ups of the named kind, or that nothing was.
 
-    They were measured on DermNet's melanoma and nevus close-ups that the gate (with
-    their topic held out) let through (`metrics.close_up_classifier.answered`).
+    The figures are the card's `metrics.close_ups[lesion_class]` (DermNet photos,
+    `benchmarks/clinical_close_ups.py`): how many photos, the share the model named that
+    kind and the share it gave a risk above low.
     """
-    metrics = gate_card.get("metrics")
-    figures = metrics.get("close_up_classifier") if isinstance(metrics, Mapping) else None
-    answered = figures.get("answered") if isinstance(figures, Mapping) else None
-    if not isinstance(answered, Mapping):
-        return None
-    return shares_at_thresholds(
-        [
-            (answered.get(f"{name}_sensitivity"), answered.get(f"{name}_specificity"))
-            for name in ("screening", "balanced")
-        ]
+    kind = text(language, f"short.{lesion_class}")
+    measured = close_up_figures(card, lesion_class) if card is not None else None
+    if measured is None:
+        return text(language, "close_up_unmeasured", kind=kind)
+    n, named, flagged = measured
+    return text(
+        language, "close_up_measured", kind=kind, n=n, named=100 * named, flagged=100 * flagged
     )
 
 
-def shares_at_thresholds(figures: Iterable[tuple[object, object]]) -> Shares | None:
-    """Per level (melanomas, moles) from (sensitivity, specificity) at both thresholds."""
-    pairs = []
-    for sensitivity, specificity in figures:
-        if not isinstance(sensitivity, float | int) or not isinstance(specificity, float | int):
-            return None
-        pairs.append((float(sensitivity), float(specificity)))
-    if len(pairs) != 2:
+def close_up_figures(card: ModelCard, lesion_class: str) -> tuple[int, float, float] | None:
+    """(photos, share named, share not low) of `lesion_class` on regular close-ups, or None."""
+    close_ups = card.metrics.get("close_ups")
+    figures = close_ups.get(lesion_class) if isinstance(close_ups, Mapping) else None
+    if not isinstance(figures, Mapping):
         return None
-    # `risk_level` puts "low" below the lower threshold, whichever of the two it is.
-    (low_sens, low_spec), (high_sens, high_spec) = sorted(pairs, reverse=True)
-    shares = {
-        "low": (1 - low_sens, low_spec),
-        "moderate": (low_sens - high_sens, high_spec - low_spec),
-        "high": (high_sens, 1 - high_spec),
-    }
-    if any(share < 0 for pair in shares.values() for share in pair):
-        return None  # figures that contradict each other
-    return shares
+    n, named, flagged = (figures.get(key) for key in ("n", "named", "flagged"))
+    if not isinstance(n, int) or n < 1:
+        return None
+    if not isinstance(named, float | int) or not isinstance(flagged, float | int):
+        return None
+    if not (0 <= named <= 1 and 0 <= flagged <= 1):
+        return None
+    return n, float(named), float(flagged)
 
 
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:
@@ -160,64 +171,3 @@ def invalid_answer(reason: InvalidImageReason, language: str) -> str:
 def with_disclaimer(body: str, language: str) -> str:
     """Append the disclaimer to any answer about a photo."""
     return f"{body}\n\n{text(language, 'disclaimer')}"
-
-
-def about_answer(card: ModelCard, language: str) -> str:
-    """The model card in plain words: version, training data, test metrics, limitations."""
-    none = text(language, "about_none")
-    sections = [text(language, "about_header", version=card.model_version)]
-    sections.append(
-        _section(text(language, "about_training"), _data_lines(card, language) or [none])
-    )
-    sections.append(
-        _section(text(language, "about_metrics"), _metric_lines(card, language) or [none])
-    )
-    limitations = [translate_limitation(line, language) for line in card.limitations]
-    sections.append(_section(text(language, "about_limitations"), limitations or [none]))
-    sections.append(text(language, "about_footer"))
-    sections.append(text(language, "disclaimer"))
-    return "\n\n".join(sections)
-
-
-def _section(title: str, lines: Iterable[str]) -> str:
-    return title + "\n" + "\n".join(f"• {line}" for line in lines)
-
-
-def _data_lines(card: ModelCard, language: str) -> list[str]:
-    """One line per training source, from the card's `training.data.counts`."""
-    data = card.training.get("data")
-    counts = data.get("counts") if isinstance(data, Mapping) else None
-    if not isinstance(counts, Mapping):
-        return []
-    return [
-        text(language, "about_data_line", source=source, **per_label)
-        for source, per_label in counts.items()
-        if isinstance(per_label, Mapping) and {"melanoma", "nevus"} <= set(per_label)
-    ]
-
-
-def _metric_lines(card: ModelCard, language: str) -> list[str]:
-    """One line per test group (all sources, then each source) from `metrics.test`."""
-    test = card.metrics.get("test")
-    if not isinstance(test, Mapping):
-        return []
-    lines = []
-    for group, values in test.items():
-        screening = values.get("screening") if isinstance(values, Mapping) else None
-        if not isinstance(screening, Mapping) or values.get("roc_auc") is None:
-            continue
-        name = text(language, "about_all_sources") if group == "overall" else group
-        lines.append(
-            text(
-                language,
-                "about_metric_line",
-                group=name,
-                n=values.get("n", 0),
-                auc=values["roc_auc"],
-                low=values.get("roc_auc_ci_low") or values["roc_auc"],
-                high=values.get("roc_auc_ci_high") or values["roc_auc"],
-                sensitivity=100 * (screening.get("sensitivity") or 0.0),
-                specificity=100 * (screening.get("specificity") or 0.0),
-            )
-        )
-    return lines

@@ -14,7 +14,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answers import Shares, close_up_shares
 from bot.handlers import commands, fallback, photos
 from bot.inference import InferenceService
 from bot.limits import FloodLimiter, RateLimiter
@@ -22,7 +21,7 @@ from bot.logs import Pseudonymiser, protect_secrets
 from bot.prediction_log import PredictionLog
 from bot.services import SERVICES_KEY, BotServices
 from bot.settings import Settings
-from model.photo_gate import ServedGate, load_served_gate
+from model.photo_gate import load_served_gate
 from model.predictor import Predictor
 
 logger = logging.getLogger(__name__)
@@ -43,7 +42,6 @@ def build_services(settings: Settings, predictor: Predictor) -> BotServices:
             predictor, workers=settings.workers, queue_size=settings.queue_size, gate=gate
         ),
         card=predictor.card,
-        close_up_shares=_close_up_shares(gate, predictor),
         limiter=RateLimiter(settings.rate_limit, settings.rate_window_s),
         pseudonymise=Pseudonymiser.from_secrets(
             settings.pseudonym_key.get_secret_value(), settings.bot_token.get_secret_value()
@@ -51,13 +49,6 @@ def build_services(settings: Settings, predictor: Predictor) -> BotServices:
         max_file_bytes=settings.max_file_bytes,
         prediction_log=PredictionLog(settings.prediction_log) if settings.prediction_log else None,
     )
-
-
-def _close_up_shares(gate: ServedGate | None, predictor: Predictor) -> Shares | None:
-    """The gate card's close-up figures, when they were measured on the answering model."""
-    if gate is None or gate.card.get("classifier_figures_from") != predictor.card.model_version:
-        return None  # another model's figures would not describe this one's answers
-    return close_up_shares(gate.card)
 
 
 def build_application(settings: Settings, predictor: Predictor) -> Application:

@@ -1,7 +1,7 @@
 """Model work off the event loop: a bounded worker pool with admission control.
 
 The photo path (`model.assessment.assess_photo`: decoding, both gates, the model) and
-Grad-CAM are CPU-bound;
+Grad-CAM (of the kind the answer named: the model runs again on the photo) are CPU-bound;
 the model runs from its LiteRT file (no TensorFlow), and so does Grad-CAM where the
 file carries the activation map (else Keras is loaded on the first heatmap request);
 they run in a `ThreadPoolExecutor` so the event loop keeps answering other users.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,8 @@ import cv2
 import numpy as np
 
 from model.assessment import Assessment, assess_photo
-from model.heatmap import LazyHeatmap
+from model.heatmap import Heatmap, LazyHeatmap
+from model.lesions import BINARY_CLASSES
 from model.photo_gate import ServedGate
 from model.predictor import Predictor
 from preprocessing import InvalidImageError, decode_image
@@ -32,6 +34,14 @@ T = TypeVar("T")
 
 class QueueFullError(Exception):
     """Raised by `InferenceService.slot` when the global queue is full."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HeatmapPicture:
+    """A Grad-CAM overlay as JPEG, and the kind of lesion it explains."""
+
+    jpeg: bytes
+    lesion_class: str
 
 
 class InferenceService:
@@ -87,9 +97,10 @@ class InferenceService:
         """Run one photo through `model.assessment.assess_photo` in the worker pool."""
         return await self._run(self._analyse, data)
 
-    async def heatmap_jpeg(self, data: bytes) -> bytes | None:
-        """Return a JPEG of the Grad-CAM overlay, or None when the bytes are unusable."""
-        return await self._run(self._heatmap_jpeg, data)
+    async def heatmap(self, data: bytes) -> HeatmapPicture | None:
+        """Return the Grad-CAM overlay of the kind the model names for these bytes (the
+        kind the answer named: same photo, same model), or None when they are unusable."""
+        return await self._run(self._heatmap_picture, data)
 
     def shutdown(self) -> None:
         """Finish running work and stop the worker threads."""
@@ -102,7 +113,7 @@ class InferenceService:
     def _analyse(self, data: bytes) -> Assessment:
         return assess_photo(data, self.predictor, self.gate)
 
-    def _heatmap_jpeg(self, data: bytes) -> bytes | None:
+    def _heatmap_picture(self, data: bytes) -> HeatmapPicture | None:
         try:
             image = decode_image(data)
         except InvalidImageError:
@@ -110,10 +121,30 @@ class InferenceService:
         heatmap = self._heatmap.get()
         if heatmap is None:
             return None
-        overlay = heatmap.overlay(
-            image, self.predictor.preprocess(image), framing=self.predictor.card.preprocessing
-        )
-        encoded, buffer = cv2.imencode(
-            ".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
-        )
-        return bytes(np.asarray(buffer).tobytes()) if encoded else None
+        classes = self.predictor.card.classes
+        lesion_class = self.predictor.predict([image])[0].lesion_class
+        if classes == BINARY_CLASSES:  # one logit (cards before 4.0.0): its map is melanoma's
+            lesion_class = "melanoma"
+        class_index = classes.index(lesion_class)
+        jpeg = overlay_jpeg(heatmap, self.predictor, image, class_index)
+        return HeatmapPicture(jpeg, lesion_class) if jpeg is not None else None
+
+
+def overlay_jpeg(
+    heatmap: Heatmap, predictor: Predictor, image: np.ndarray, class_index: int
+) -> bytes | None:
+    """The Grad-CAM overlay of class `class_index` (the card's order) on a decoded photo.
+
+    Returns:
+        JPEG bytes, or None when encoding failed.
+    """
+    overlay = heatmap.overlay(
+        image,
+        predictor.preprocess(image),
+        class_index=class_index,
+        framing=predictor.card.preprocessing,
+    )
+    encoded, buffer = cv2.imencode(
+        ".jpg", cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
+    )
+    return bytes(np.asarray(buffer).tobytes()) if encoded else None

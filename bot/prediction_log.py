@@ -14,8 +14,8 @@ class PredictionLog:
 
     Fields written by the bot: time, user (pseudonym), outcome (the kind of answer:
     prediction, poor_quality, several_lesions, widespread, not_usable, not_skin or
-    invalid), photo_kind, model_version, probability, risk_level, quality (issue codes),
-    latency_ms.
+    invalid), photo_kind, model_version, probability (of melanoma), risk_level,
+    lesion_class (the kind named), quality (issue codes), latency_ms.
 
     Args:
         path: The JSON-lines file (created with its folder when missing).

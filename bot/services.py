@@ -7,7 +7,6 @@ import dataclasses
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.answers import Shares
 from bot.inference import InferenceService
 from bot.limits import HeatmapKeys, RateLimiter
 from bot.logs import Pseudonymiser
@@ -32,8 +31,6 @@ class BotServices:
         max_file_bytes: Files reported larger than this are refused before download.
         heatmap_keys: Short callback keys -> Telegram file ids.
         reply_order: Answers each chat's photos in the order they were sent.
-        close_up_shares: How often each level went to melanomas and moles on regular
-            close-ups (from the photo gate's card), quoted under close-up answers.
         prediction_log: Optional JSON-lines log of answers.
     """
 
@@ -44,7 +41,6 @@ class BotServices:
     max_file_bytes: int
     heatmap_keys: HeatmapKeys = dataclasses.field(default_factory=HeatmapKeys)
     reply_order: ReplyOrder = dataclasses.field(default_factory=ReplyOrder)
-    close_up_shares: Shares | None = None
     prediction_log: PredictionLog | None = None
 
 

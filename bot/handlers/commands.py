@@ -7,7 +7,7 @@ import logging
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ContextTypes
 
-from bot.answers import about_answer
+from bot.about import about_answer
 from bot.services import LANGUAGE_KEY, language_of, services, user_tag
 from bot.texts import LANGUAGE_NAMES, LANGUAGES, text
 

@@ -117,18 +117,12 @@ async def _photo_reply(
             text(lang, "heatmap_button"), callback_data=f"{HEATMAP_CALLBACK_PREFIX}{key}"
         )
         markup = InlineKeyboardMarkup([[button]])
-    answer = prediction_answer(
-        analysis.prediction,
-        lang,
-        shared.card,
-        kind=analysis.kind,
-        close_up_shares=shared.close_up_shares,
-    )
+    answer = prediction_answer(analysis.prediction, lang, shared.card, kind=analysis.kind)
     return PhotoReply(answer, markup, analysis)
 
 
 async def heatmap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the Grad-CAM overlay of the photo an answer was about."""
+    """Send the Grad-CAM overlay of the photo an answer was about, for the kind it named."""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -153,17 +147,18 @@ async def heatmap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         async with shared.inference.slot(), _chat_action(answer_message, ChatAction.UPLOAD_PHOTO):
             data = await (await context.bot.get_file(file_id)).download_as_bytearray()
-            jpeg = await shared.inference.heatmap_jpeg(bytes(data))
+            picture = await shared.inference.heatmap(bytes(data))
             del data
     except QueueFullError:
         await answer_message.reply_text(text(lang, "busy"), do_quote=True)
         return
-    if jpeg is None:
+    if picture is None:
         await answer_message.reply_text(text(lang, "heatmap_gone"), do_quote=True)
         return
     logger.info("Sent a heatmap", extra={"user": tag})
+    caption = text(lang, "heatmap_caption", kind=text(lang, f"short.{picture.lesion_class}"))
     await answer_message.reply_photo(
-        jpeg, caption=with_disclaimer(text(lang, "heatmap_caption"), lang), do_quote=True
+        picture.jpeg, caption=with_disclaimer(caption, lang), do_quote=True
     )
 
 
@@ -205,6 +200,7 @@ async def _record(shared: BotServices, tag: str, analysis: Assessment, latency_s
         "model_version": shared.card.model_version,
         "probability": round(prediction.melanoma_probability, 4) if prediction else None,
         "risk_level": prediction.risk_level.value if prediction else None,
+        "lesion_class": prediction.lesion_class if prediction else None,
         "quality": [issue.value for issue in analysis.quality.issues] if analysis.quality else [],
         "invalid": analysis.invalid.value if analysis.invalid else None,
         "latency_ms": round(latency_s * 1000, 1),

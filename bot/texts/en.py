@@ -2,8 +2,10 @@
 
 TEXTS: dict[str, str] = {
     "start": (
-        "Hi! I estimate whether a photo of a mole or skin spot looks more like a melanoma "
-        "or a harmless mole (nevus). I do not diagnose anything: only a doctor can.\n\n"
+        "Hi! I estimate how urgently a doctor should see a mole or skin spot, and which of "
+        "eight kinds it looks most like: mole, melanoma, basal cell carcinoma, benign "
+        "keratosis, actinic keratosis, squamous cell carcinoma, dermatofibroma or vascular "
+        "lesion. I do not diagnose anything: only a doctor can.\n\n"
         "Which photos work:\n"
         "• best: a photo of one mole taken through a dermatoscope (the magnifier with a light "
         "that dermatologists use; some phone attachments are one);\n"
@@ -21,9 +23,11 @@ TEXTS: dict[str, str] = {
     ),
     "help": (
         "Send me one photo of one skin spot. I answer with a risk level (low, moderate, high), "
-        "how often that level went to melanomas and to harmless moles in tests, and what to "
-        "do next. Under the answer, the button 'What did the model look at?' shows a "
-        "heatmap.\n\n"
+        "the kind it looks most like among eight (mole, melanoma, basal cell carcinoma, "
+        "benign keratosis, actinic keratosis, squamous cell carcinoma, dermatofibroma, "
+        "vascular lesion), how often that level went to melanomas and to harmless moles in "
+        "tests, and what to do next. Under the answer, the button 'What did the model look "
+        "at?' shows a heatmap.\n\n"
         "Which photos: a dermatoscope photo of one mole works best; an ordinary close-up of "
         "one spot works too, less reliably. Rashes, nails, the mouth and pictures that are not "
         "skin get no risk level; for several spots, send one photo per spot.\n\n"
@@ -39,24 +43,33 @@ TEXTS: dict[str, str] = {
         "not between messages. For the heatmap I download the photo from Telegram again.\n"
         "• Logs contain a keyed hash instead of your Telegram id, never your name or images.\n"
         "• The operator may keep a log of answers (time, hashed id, probability, risk level, "
-        "photo-quality flags), without any image data.\n"
+        "most likely kind, photo-quality flags), without any image data.\n"
         "• Telegram itself keeps your messages as in any chat; delete the chat to remove them."
     ),
     "about_header": "About the model (version {version})",
     "about_training": "Training data:",
     "about_metrics": "Results on held-out test photos:",
     "about_limitations": "Limitations:",
-    "about_data_line": "{source}: {melanoma} melanoma and {nevus} nevus images",
-    "about_all_sources": "all test photos",
-    "about_metric_line": (
-        "{group} ({n}): ROC AUC {auc:.2f} (95% CI {low:.2f}–{high:.2f}); at the screening "
-        "threshold it flagged {sensitivity:.0f}% of melanomas and left {specificity:.0f}% of "
-        "moles alone"
+    "about_data_line": "{source} ({n} images): {counts}",
+    "about_class_line": (
+        "{kind}: named correctly for {share:.0f}% of {n} (95% CI {low:.0f}–{high:.0f}%)"
+    ),
+    "about_balanced": (
+        "All {n} test photos: balanced accuracy {value:.0f}% (95% CI {low:.0f}–{high:.0f}%)"
+    ),
+    "about_malignant_auc": (
+        "Cancer or precancer vs harmless: ROC AUC {auc:.2f} (95% CI {low:.2f}–{high:.2f})"
+    ),
+    "about_melanoma_auc": "Melanoma vs mole: ROC AUC {auc:.2f} (95% CI {low:.2f}–{high:.2f})",
+    "about_source_line": (
+        "{source} ({n} photos): balanced accuracy {value:.0f}% (95% CI {low:.0f}–{high:.0f}%)"
     ),
     "about_none": "not recorded",
     "about_footer": (
-        "It is a research tool, not a medical device. Sensitivity means the share of "
-        "melanomas it flags; specificity the share of moles it correctly leaves alone."
+        "It is a research tool, not a medical device. 'Named correctly': the share of test "
+        "photos of that kind the model named first. Balanced accuracy: the mean of those "
+        "shares. ROC AUC: how well its scores rank the first group above the second (1 "
+        "always, 0.5 chance)."
     ),
     "language_prompt": "Choose your language:",
     "language_set": "Language: English.",
@@ -98,14 +111,62 @@ TEXTS: dict[str, str] = {
     "risk.moderate": "Risk: MODERATE 🟠",
     "risk.high": "Risk: HIGH 🔴",
     "meaning.low": (
-        "To the model this looks more like a harmless mole. A low estimate does not rule "
-        "out melanoma."
+        "The model sees few features of skin cancer in this spot. A low estimate does not "
+        "rule out melanoma or another skin cancer."
     ),
     "meaning.moderate": (
-        "The model sees some features that melanomas share, but many harmless moles look "
-        "like this to it too. The estimate is uncertain."
+        "The model sees some features of a skin cancer or precancer, but many harmless spots "
+        "look like this to it too. The estimate is uncertain."
     ),
-    "meaning.high": "The model sees features that are often found in melanoma.",
+    "meaning.high": (
+        "The model sees features that are often found in melanoma or squamous cell carcinoma."
+    ),
+    "kind_line": "Looks most like: {kind}.",
+    "kind_line_second": "Looks most like: {kind}, or possibly {second}.",
+    "kind.nevus": "mole (melanocytic nevus)",
+    "kind.melanoma": "melanoma",
+    "kind.bcc": "basal cell carcinoma",
+    "kind.bkl": "benign keratosis (seborrhoeic keratosis or sun spot)",
+    "kind.akiec": "actinic keratosis",
+    "kind.scc": "squamous cell carcinoma",
+    "kind.df": "dermatofibroma",
+    "kind.vasc": "vascular lesion (such as an angioma)",
+    "kind_about.nevus": (
+        "A mole is a common, harmless cluster of pigment cells; most adults have many."
+    ),
+    "kind_about.melanoma": (
+        "Melanoma is a skin cancer of the pigment cells that can spread; found early, it is "
+        "usually curable."
+    ),
+    "kind_about.bcc": (
+        "Basal cell carcinoma is a common, slow-growing skin cancer that rarely spreads; it "
+        "is treatable."
+    ),
+    "kind_about.bkl": (
+        "Benign keratoses are harmless growths that become common with age, such as "
+        "seborrhoeic keratoses and sun spots (solar lentigines)."
+    ),
+    "kind_about.akiec": (
+        "Actinic keratosis is a rough, scaly patch from sun damage; it is precancerous (it "
+        "can turn into squamous cell carcinoma), so it is usually treated."
+    ),
+    "kind_about.scc": (
+        "Squamous cell carcinoma is a common skin cancer that can grow quickly and sometimes "
+        "spreads; it is treatable, best when found early."
+    ),
+    "kind_about.df": "A dermatofibroma is a harmless firm bump in the skin, often on the legs.",
+    "kind_about.vasc": (
+        "Vascular lesions, such as cherry angiomas, are growths of small blood vessels and "
+        "are almost always harmless."
+    ),
+    "short.nevus": "mole",
+    "short.melanoma": "melanoma",
+    "short.bcc": "basal cell carcinoma",
+    "short.bkl": "benign keratosis",
+    "short.akiec": "actinic keratosis",
+    "short.scc": "squamous cell carcinoma",
+    "short.df": "dermatofibroma",
+    "short.vasc": "vascular lesion",
     "level_share": (
         "How often this level was given: on the dermatoscope photos the model was tested on, "
         "it went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless moles. This "
@@ -124,7 +185,7 @@ TEXTS: dict[str, str] = {
     ),
     "widespread": (
         "This looks like a skin condition over an area (a rash or a change of the skin), not "
-        "a single spot. I only assess single moles and spots, so I give no melanoma risk for "
+        "a single spot. I only assess single moles and spots, so I give no risk level for "
         "it. If it worries you, itches, spreads or does not go away, please see a doctor."
     ),
     "several_lesions": (
@@ -141,18 +202,22 @@ TEXTS: dict[str, str] = {
         "This looks like an ordinary photo, not a dermatoscope image: estimates from ordinary "
         "photos are less reliable."
     ),
-    "level_share_close_up": (
-        "How often this level was given: on ordinary close-up photos of melanomas and moles "
-        "(DermNet), it went to {melanomas:.0f}% of melanomas and {moles:.0f}% of harmless "
-        "moles. This is not the chance that your spot is a melanoma."
+    "close_up_measured": (
+        "Tested on {n} ordinary close-up photos (DermNet) of the kind '{kind}': the model "
+        "named that kind for {named:.0f}% of them and gave a risk above low to {flagged:.0f}%. "
+        "These are not the chances that your spot is one."
+    ),
+    "close_up_unmeasured": (
+        "The model was not tested on ordinary photos of the kind '{kind}', so nothing is "
+        "known about how often it is right about them: take this answer with extra caution."
     ),
     "dermatoscope_tip": (
         "For a more reliable estimate, send a photo of the spot taken through a dermatoscope."
     ),
     "heatmap_button": "What did the model look at?",
     "heatmap_caption": (
-        "Red areas pushed the model's estimate up the most. This shows what the model used, "
-        "not where a disease is. Not a diagnosis."
+        "Red areas are what made the model think of '{kind}' the most. This shows what the "
+        "model used, not where a disease is. Not a diagnosis."
     ),
     "heatmap_gone": "I cannot find that photo any more. Please send it again.",
     "working": "Looking at your photo…",

@@ -24,6 +24,26 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
             "Различает только меланому и меланоцитарный невус: другие образования "
             "(базалиому, себорейный кератоз и т. д.) она не оценивает."
         ),
+        "Eight kinds only (the ISIC 2019 classes: nevus, melanoma, basal cell carcinoma, "
+        "benign keratosis, actinic keratosis, squamous cell carcinoma, dermatofibroma, "
+        "vascular lesion): anything else (rashes, warts, cysts, scars) is forced into one of "
+        "them.": (
+            "Только восемь видов (классы ISIC 2019: невус, меланома, базалиома, "
+            "доброкачественный кератоз, актинический кератоз, плоскоклеточный рак, "
+            "дерматофиброма, сосудистое образование): всё остальное (сыпь, бородавки, кисты, "
+            "рубцы) модель всё равно относит к одному из них."
+        ),
+        "Class probabilities are calibrated for photos in which the eight kinds are equally "
+        "common (as in training): among real photos moles are far more common.": (
+            "Вероятности видов откалиброваны для фото, среди которых все восемь видов "
+            "встречаются одинаково часто (как при обучении): в жизни родинки встречаются "
+            "гораздо чаще."
+        ),
+        "Basal cell carcinomas, actinic keratoses and squamous cell carcinomas come mostly "
+        "from one hospital's 84 px images (BCN20000).": (
+            "Снимки базалиом, актинических кератозов и плоскоклеточного рака в основном взяты "
+            "из одной больницы, в разрешении 84 пикселя (BCN20000)."
+        ),
         "Training data licensed CC BY-NC 4.0: non-commercial use only.": (
             "Обучающие данные под лицензией CC BY-NC 4.0: только некоммерческое использование."
         ),

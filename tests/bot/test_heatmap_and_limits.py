@@ -24,8 +24,10 @@ async def _answer_with_button(fake_api: FakeBotApi, photo: bytes) -> dict[str, A
 
 
 async def test_heatmap_button_sends_an_overlay_downloading_the_photo_again(
-    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes, predictor: Any
 ) -> None:
+    from preprocessing import decode_image
+
     await start_bot()
     answer = await _answer_with_button(fake_api, lesion_jpeg)
     assert len(fake_api.calls_of("downloadFile")) == 1
@@ -41,8 +43,10 @@ async def test_heatmap_button_sends_an_overlay_downloading_the_photo_again(
     overlay = Image.open(io.BytesIO(sent.params["_bytes_photo"]))
     assert overlay.format == "JPEG"
     assert overlay.size == (512, 512)
-    assert sent.params["caption"].startswith(text("en", "heatmap_caption"))
-    assert sent.params["caption"].endswith(text("en", "disclaimer"))
+    named = predictor.predict([decode_image(lesion_jpeg)])[0].lesion_class
+    assert text("en", f"kind.{named}") in answer["text"]
+    caption = text("en", "heatmap_caption", kind=text("en", f"short.{named}"))
+    assert sent.params["caption"] == f"{caption}\n\n{text('en', 'disclaimer')}"
 
 
 async def test_heatmap_with_unknown_key_uses_the_replied_photo(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bot.answers import close_up_line
 from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
 from model.loader import default_model_path
@@ -126,7 +127,7 @@ async def test_several_spots_nails_and_mouths_get_their_own_answer(
 
 
 async def test_close_ups_of_one_spot_get_a_risk_answer_that_says_so(
-    start_bot: StartBot, fake_api: FakeBotApi
+    start_bot: StartBot, fake_api: FakeBotApi, predictor: Any
 ) -> None:
     photos = topic_photos("Melanoma in situ", 4) + topic_photos("Blue nevus", 4)
     answers = await answers_to(start_bot, fake_api, photos)
@@ -138,7 +139,9 @@ async def test_close_ups_of_one_spot_get_a_risk_answer_that_says_so(
             close_ups += 1
             assert text("en", "close_up_note") in answer
             assert text("en", "dermatoscope_tip") in answer
-            assert "ordinary close-up photos of melanomas and moles (DermNet)" in answer
+            named = predictor.predict([decode_image(photo)])[0].lesion_class
+            assert close_up_line(predictor.card, named, "en") in answer  # only what was measured
+            assert text("en", "level_share", melanomas=0, moles=0)[:30] not in answer
         assert answer.rstrip().endswith(text("en", "disclaimer"))
     assert close_ups >= 5
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.answers import invalid_answer, quality_answer
+from bot.answers import invalid_answer, level_shares, quality_answer
 from bot.testing.fake_api import Call, FakeBotApi
 from bot.texts import text
+from model.lesions import LESION_CLASSES
 from preprocessing import HEIF_SUPPORTED, InvalidImageReason, QualityIssue
 from tests.bot.conftest import StartBot, encode
 from tests.support.pictures import synthetic_lesion
@@ -21,18 +23,22 @@ RISK_LINES = {
 }
 
 
-# Percent of melanomas and moles per level on the tiny model's card (screening sensitivity
-# / specificity 0.9 / 0.2, balanced 0.6 / 0.7).
-TINY_CARD_SHARES = {"low": (10.0, 20.0), "moderate": (30.0, 50.0), "high": (60.0, 30.0)}
+@pytest.fixture(scope="session")
+def tiny_card_shares(tiny_model_path: Path) -> dict[str, tuple[float, float]]:
+    """Percent of the tiny card's test melanomas and moles per level."""
+    from model.card import load_card
+
+    shares = level_shares(load_card(tiny_model_path))
+    assert shares is not None
+    return {level: (100 * mel, 100 * moles) for level, (mel, moles) in shares.items()}
 
 
 def assert_risk_answer(
-    call: Call,
-    language: str = "en",
-    shares: Mapping[str, tuple[float, float]] = TINY_CARD_SHARES,
+    call: Call, language: str, shares: Mapping[str, tuple[float, float]] | None
 ) -> None:
-    """The answer has a risk level, its meaning, how often the level is given (`shares`,
-    percent of melanomas and moles), the level's advice, the disclaimer and a heatmap
+    """The answer has a risk level, the kind it looks most like with a line on that kind,
+    the level's meaning, how often the level is given (`shares`, percent of melanomas and
+    moles; None: a card without them), the level's advice, the disclaimer and a heatmap
     button, and no probability that could contradict the level."""
     answer = call.params["text"]
     first_line = answer.split("\n")[0]
@@ -41,15 +47,21 @@ def assert_risk_answer(
         lv for lv in ("low", "moderate", "high") if first_line == text(language, f"risk.{lv}")
     )
     assert text(language, f"advice.{level}") in answer
-    assert text(language, f"meaning.{level}") in answer
-    melanomas, moles = shares[level]
-    assert text(language, "level_share", melanomas=melanomas, moles=moles) in answer
+    paragraphs = answer.split("\n\n")
+    assert paragraphs[0] == first_line and paragraphs[2] == text(language, f"meaning.{level}")
+    kind_line, about_kind = paragraphs[1].split("\n")
+    kind = next(k for k in LESION_CLASSES if about_kind == text(language, f"kind_about.{k}"))
+    assert kind_line.startswith(
+        text(language, "kind_line", kind=text(language, f"kind.{kind}"))[:-1]
+    )
+    if shares is not None:
+        melanomas, moles = shares[level]
+        assert text(language, "level_share", melanomas=melanomas, moles=moles) in answer
     assert answer.rstrip().endswith(text(language, "disclaimer"))
-    assert answer.split("\n\n")[:2] == [first_line, text(language, f"meaning.{level}")]
     other_levels = {"low", "moderate", "high"} - {level}
     assert not any(text(language, f"advice.{other}") in answer for other in other_levels)
     percents = re.findall(r"(\d+)\s?%", answer)
-    assert len(percents) == 2, percents  # the level's two shares, no probability
+    assert len(percents) == (2 if shares else 0), percents  # the level's shares, no probability
     (button,) = call.params["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == text(language, "heatmap_button")
     assert button["callback_data"].startswith("hm:")
@@ -57,12 +69,15 @@ def assert_risk_answer(
 
 
 async def test_photo_gets_a_risk_answer_replying_to_it(
-    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg: bytes
+    start_bot: StartBot,
+    fake_api: FakeBotApi,
+    lesion_jpeg: bytes,
+    tiny_card_shares: dict[str, tuple[float, float]],
 ) -> None:
     await start_bot()
     sent = fake_api.send_message(USER, photo=lesion_jpeg)
     (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
-    assert_risk_answer(call)
+    assert_risk_answer(call, "en", tiny_card_shares)
     assert call.params["reply_parameters"]["message_id"] == sent["message_id"]
     assert fake_api.calls_of("sendChatAction", USER)[0].params["action"] == "typing"
     (get_file,) = fake_api.calls_of("getFile")
@@ -71,7 +86,11 @@ async def test_photo_gets_a_risk_answer_replying_to_it(
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 async def test_real_lesion_photos_get_risk_answers(
-    start_bot: StartBot, fake_api: FakeBotApi, lesion_jpeg_bytes: list[bytes], language: str
+    start_bot: StartBot,
+    fake_api: FakeBotApi,
+    lesion_jpeg_bytes: list[bytes],
+    language: str,
+    tiny_card_shares: dict[str, tuple[float, float]],
 ) -> None:
     await start_bot()
     photos = lesion_jpeg_bytes[::2]
@@ -79,7 +98,7 @@ async def test_real_lesion_photos_get_risk_answers(
         fake_api.send_message(USER + index, photo=data, language_code=language)
     for index in range(len(photos)):
         (call,) = await fake_api.wait_for("sendMessage", chat_id=USER + index)
-        assert_risk_answer(call, language)
+        assert_risk_answer(call, language, tiny_card_shares)
 
 
 @pytest.mark.parametrize(
@@ -97,13 +116,18 @@ async def test_real_lesion_photos_get_risk_answers(
     ],
 )
 async def test_image_documents_get_risk_answers(
-    start_bot: StartBot, fake_api: FakeBotApi, fmt: str, mime: str, name: str
+    start_bot: StartBot,
+    fake_api: FakeBotApi,
+    fmt: str,
+    mime: str,
+    name: str,
+    tiny_card_shares: dict[str, tuple[float, float]],
 ) -> None:
     await start_bot()
     data = encode(synthetic_lesion(384, seed=2), fmt)
     fake_api.send_message(USER, document=data, mime_type=mime, file_name=name)
     (call,) = await fake_api.wait_for("sendMessage", chat_id=USER)
-    assert_risk_answer(call)
+    assert_risk_answer(call, "en", tiny_card_shares)
 
 
 @pytest.mark.parametrize("as_document", [False, True])

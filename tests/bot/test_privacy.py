@@ -13,6 +13,7 @@ import pytest
 
 from bot.testing.fake_api import FakeBotApi
 from bot.texts import text
+from model.lesions import LESION_CLASSES
 from tests.bot.conftest import TOKEN, StartBot
 
 USER = 987654321
@@ -121,6 +122,8 @@ async def test_prediction_log_has_numbers_and_pseudonyms_only(
     assert prediction["model_version"] == "0.0.0-test"
     assert 0.0 <= prediction["probability"] <= 1.0
     assert prediction["risk_level"] in {"low", "moderate", "high"}
+    assert prediction["lesion_class"] in LESION_CLASSES
+    assert by_outcome["invalid"]["lesion_class"] is None
     assert prediction["quality"] == []
     assert prediction["latency_ms"] > 0
     assert by_outcome["invalid"]["invalid"] == "not_an_image"

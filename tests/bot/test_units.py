@@ -10,13 +10,47 @@ from typing import Any
 
 import pytest
 
-from bot.answers import about_answer, level_shares, prediction_answer
+from bot.about import about_answer
+from bot.answers import close_up_figures, level_shares, prediction_answer
 from bot.limits import HeatmapKeys, RateLimiter, wait_seconds
 from bot.logs import JsonFormatter, Pseudonymiser, protect_secrets, scrub
 from bot.settings import Settings, SettingsError, load_settings
 from bot.texts import LANGUAGES, pick_language, text
-from model.card import Thresholds
+from model.card import ModelCard, Thresholds
+from model.lesions import BINARY_CLASSES, LESION_CLASSES
 from model.predictor import Prediction, RiskLevel
+
+
+def prediction(
+    level: RiskLevel,
+    lesion_class: str = "nevus",
+    melanoma: float = 0.42,
+    classes: tuple[str, ...] = LESION_CLASSES,
+) -> Prediction:
+    """A `Prediction` naming `lesion_class` (most of the probability), with `level`."""
+    probabilities = dict.fromkeys(classes, 0.2 / (len(classes) - 1))
+    probabilities[lesion_class] = 0.8
+    return Prediction(
+        melanoma, level, Thresholds(0.3, 0.6), "1.0", lesion_class, probabilities, 0.5
+    )
+
+
+def tiny_card(tiny_model_path: Path, **changes: Any) -> ModelCard:
+    import dataclasses
+
+    from model.card import load_card
+
+    return dataclasses.replace(load_card(tiny_model_path), **changes)
+
+
+def test_every_kind_has_a_name_a_short_name_and_a_line_in_both_languages() -> None:
+    for table in LANGUAGES.values():
+        for kind in LESION_CLASSES:
+            assert {f"kind.{kind}", f"short.{kind}", f"kind_about.{kind}"} <= set(table)
+    for language in LANGUAGES:
+        for key in ("start", "help"):
+            named = text(language, key).lower()
+            assert all(text(language, f"short.{kind}") in named for kind in LESION_CLASSES)
 
 
 def test_english_and_russian_have_the_same_keys_and_placeholders() -> None:
@@ -168,10 +202,10 @@ def test_invalid_setting_is_reported_without_the_token(
 def test_every_prediction_answer_advises_a_doctor_and_disclaims(
     level: RiskLevel, language: str
 ) -> None:
-    prediction = Prediction(0.42, level, Thresholds(0.3, 0.6), "1.0", 0.0)
-    answer = prediction_answer(prediction, language)
-    assert "42" not in answer  # no probability beside the level
+    answer = prediction_answer(prediction(level, "bkl"), language)
+    assert "42" not in answer and "80" not in answer  # no probability beside the level
     assert text(language, f"advice.{level.value}") in answer
+    assert text(language, "kind_line", kind=text(language, "kind.bkl")) in answer
     assert answer.endswith(text(language, "disclaimer"))
 
 
@@ -179,76 +213,105 @@ def test_every_prediction_answer_advises_a_doctor_and_disclaims(
 def test_a_high_level_is_never_shown_beside_a_small_probability(
     tiny_model_path: Path, language: str
 ) -> None:
-    from model.card import load_card
-
-    card = load_card(tiny_model_path)
-    # 2.6.0's thresholds: 14 % is above the balanced threshold, so the level is high.
-    high = Prediction(0.14, RiskLevel.HIGH, Thresholds(0.059, 0.116), "2.6.0", -1.8)
+    card = tiny_card(tiny_model_path)
+    high = prediction(RiskLevel.HIGH, "melanoma", melanoma=0.14)
     answer = prediction_answer(high, language, card)
     assert "14" not in answer
     assert answer.startswith(text(language, "risk.high"))
     assert text(language, "advice.high") in answer
-    assert text(language, "level_share", melanomas=60, moles=30) in answer
-
-
-def test_level_shares_come_from_the_cards_test_sensitivity_and_specificity(
-    tiny_model_path: Path,
-) -> None:
-    import dataclasses
-
-    from model.card import load_card
-
-    card = load_card(tiny_model_path)  # screening 0.9 / 0.2, balanced 0.6 / 0.7
     shares = level_shares(card)
     assert shares is not None
-    expected = {"low": (0.1, 0.2), "moderate": (0.3, 0.5), "high": (0.6, 0.3)}
-    for level, (melanomas, moles) in expected.items():
-        assert shares[level] == pytest.approx((melanomas, moles))
-    prediction = Prediction(0.42, RiskLevel.MODERATE, card.thresholds, "1.0", 0.0)
-    answer = prediction_answer(prediction, "en", card)
-    assert text("en", "level_share", melanomas=30, moles=50) in answer
-    assert "30% of melanomas and 50% of harmless moles" in answer
-    # Thresholds in the other order: "low" is still below the lower one (`risk_level`).
-    swapped = dict(card.metrics["test"]["overall"])
-    swapped["screening"], swapped["balanced"] = swapped["balanced"], swapped["screening"]
-    reversed_card = dataclasses.replace(card, metrics={"test": {"overall": swapped}})
-    assert level_shares(reversed_card) == shares
-    assert answer.endswith(text("en", "disclaimer"))
+    melanomas, moles = shares["high"]
+    assert text(language, "level_share", melanomas=100 * melanomas, moles=100 * moles) in answer
 
 
-def test_answer_leaves_out_level_shares_when_the_card_has_no_test_figures(
+def test_a_one_logit_models_answer_names_mole_or_melanoma(tiny_model_path: Path) -> None:
+    old = tiny_card(tiny_model_path, classes=BINARY_CLASSES, metrics={})
+    for kind in BINARY_CLASSES:
+        low = prediction(RiskLevel.LOW, kind, classes=BINARY_CLASSES)
+        answer = prediction_answer(low, "en", old)
+        assert text("en", "kind_line", kind=text("en", f"kind.{kind}")) in answer
+        assert text("en", f"kind_about.{kind}") in answer
+
+
+def test_level_shares_come_from_the_cards_test_risk_levels(tiny_model_path: Path) -> None:
+    card = tiny_card(tiny_model_path)
+    rows = {
+        "melanoma": {"low": 2, "moderate": 3, "high": 5},
+        "nevus": {"low": 12, "moderate": 6, "high": 2},
+        "bcc": {"low": 0, "moderate": 4, "high": 0},
+    }
+    test = {"overall": {"risk_levels": rows}, "by_source": {}}
+    shares = level_shares(tiny_card(tiny_model_path, metrics={"test": test}))
+    expected = {"low": (0.2, 0.6), "moderate": (0.3, 0.3), "high": (0.5, 0.1)}
+    assert shares is not None and set(shares) == set(expected)
+    for level, pair in expected.items():
+        assert shares[level] == pytest.approx(pair)
+    answer = prediction_answer(prediction(RiskLevel.MODERATE), "en", tiny_card(
+        tiny_model_path, metrics={"test": test}))  # fmt: skip
+    assert "30% of melanomas and 30% of harmless moles" in answer
+    assert level_shares(card) is not None  # the tiny card's own, made by lesion_metrics
+
+
+def test_answer_leaves_out_level_shares_when_the_card_has_none_of_the_right_shape(
     tiny_model_path: Path,
 ) -> None:
-    import dataclasses
-
-    from model.card import load_card
-
-    card = load_card(tiny_model_path)
-    without_balanced = {"test": {"overall": {"screening": {"sensitivity": 0.9}}}}
-    contradictory = {  # one threshold both catches more melanomas and clears more moles
+    old_shape = {  # cards before 4.0.0: sensitivity and specificity at both thresholds
         "test": {
             "overall": {
-                "screening": {"sensitivity": 0.5, "specificity": 0.2},
-                "balanced": {"sensitivity": 0.6, "specificity": 0.3},
+                "screening": {"sensitivity": 0.9, "specificity": 0.2},
+                "balanced": {"sensitivity": 0.6, "specificity": 0.7},
             }
         }
     }
-    for metrics in ({}, {"test": {}}, without_balanced, contradictory):
-        bare = dataclasses.replace(card, metrics=metrics)
+    no_nevus = {"test": {"overall": {"risk_levels": {"melanoma": {"low": 1, "moderate": 1,
+                                                                  "high": 1}}}}}  # fmt: skip
+    zero = {"low": 0, "moderate": 0, "high": 0}
+    empty_rows = {"test": {"overall": {"risk_levels": {"melanoma": zero, "nevus": zero}}}}
+    negative = {"low": -1, "moderate": 2, "high": 1}
+    bad_counts = {"test": {"overall": {"risk_levels": {"melanoma": negative, "nevus": negative}}}}
+    for metrics in ({}, {"test": {}}, {"test": []}, old_shape, no_nevus, empty_rows, bad_counts):
+        bare = tiny_card(tiny_model_path, metrics=metrics)
         assert level_shares(bare) is None
-        low = Prediction(0.1, RiskLevel.LOW, card.thresholds, "1", 0.0)
+        low = prediction(RiskLevel.LOW)
         assert prediction_answer(low, "ru", bare) == prediction_answer(low, "ru")
         assert "%" not in prediction_answer(low, "ru", bare)
 
 
+def test_close_up_figures_are_read_only_when_they_fit(tiny_model_path: Path) -> None:
+    good = {"n": 50, "named": 0.5, "flagged": 1, "levels": {"low": 0.0}}
+    close_ups = {
+        "bcc": good,
+        "scc": {"n": 0, "named": 0.5, "flagged": 0.5},
+        "df": {"n": 10, "named": 1.5, "flagged": 0.5},
+        "vasc": {"n": 10, "named": None, "flagged": 0.5},
+        "bkl": "n/a",
+    }
+    card = tiny_card(tiny_model_path, metrics={"close_ups": close_ups})
+    assert close_up_figures(card, "bcc") == (50, 0.5, 1.0)
+    for kind in ("scc", "df", "vasc", "bkl", "melanoma"):
+        assert close_up_figures(card, kind) is None
+    assert close_up_figures(tiny_card(tiny_model_path, metrics={"close_ups": []}), "bcc") is None
+
+
 def test_about_handles_an_empty_card(tiny_model_path: Path) -> None:
-    import dataclasses
-
-    from model.card import load_card
-
-    card = dataclasses.replace(load_card(tiny_model_path), training={}, metrics={}, limitations=[])
+    card = tiny_card(tiny_model_path, training={}, metrics={}, limitations=[])
     answer = about_answer(card, "ru")
     assert answer.count(text("ru", "about_none")) == 3
+
+
+def test_about_handles_a_card_from_before_eight_kinds(tiny_model_path: Path) -> None:
+    group = {"n": 100, "roc_auc": 0.81, "screening": {"sensitivity": 0.9, "specificity": 0.5}}
+    card = tiny_card(
+        tiny_model_path,
+        classes=BINARY_CLASSES,
+        training={"data": {"counts": {"SiteA": {"melanoma": 12, "nevus": 34}, "Bad": 3}}},
+        metrics={"test": {"overall": group, "SiteA": group}},
+    )
+    answer = about_answer(card, "en")
+    assert "SiteA (46 images): mole 34, melanoma 12" in answer
+    assert answer.count(text("en", "about_none")) == 1  # the figures: not in today's shape
+    assert answer.endswith(text("en", "disclaimer"))
 
 
 def test_settings_field_defaults_are_sane() -> None:
@@ -258,26 +321,25 @@ def test_settings_field_defaults_are_sane() -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_about_lists_training_sources_and_test_metrics_per_source(
+def test_about_fits_one_message_with_three_sources_and_every_limitation(
     tiny_model_path: Path, language: str
 ) -> None:
-    import dataclasses
+    from training.classifier.summary import LIMITATIONS
 
-    from model.card import load_card
-
-    group = {"n": 100, "roc_auc": 0.81, "roc_auc_ci_low": 0.74, "roc_auc_ci_high": 0.88}
-    screening = {"screening": {"sensitivity": 0.9, "specificity": 0.55}}
-    card = dataclasses.replace(
-        load_card(tiny_model_path),
-        training={"data": {"counts": {"SiteA": {"melanoma": 12, "nevus": 34}}}},
-        metrics={"test": {"overall": group | screening, "SiteA": group | screening}},
+    card = tiny_card(tiny_model_path)
+    test = card.metrics["test"]
+    sources = ("BCN20000", "HAM10000", "ISIC2017")
+    by_source = dict.fromkeys(sources, test["overall"])
+    counts = dict.fromkeys(LESION_CLASSES, 12345)
+    long_card = tiny_card(
+        tiny_model_path,
+        metrics={"test": {**test, "by_source": by_source}},
+        training={"data": {"counts": dict.fromkeys(sources, counts)}},
+        limitations=list(LIMITATIONS),
     )
-    answer = about_answer(card, language)
-    assert "SiteA: 12" in answer and "34" in answer
-    assert answer.count("ROC AUC 0.81") == 2
-    assert "0.74–0.88" in answer and "90%" in answer and "55%" in answer
-    assert text(language, "about_all_sources") in answer
-    assert text(language, "about_none") not in answer
+    answer = about_answer(long_card, language)
+    assert all(f"• {source} (" in answer for source in sources)
+    assert len(answer) <= 4096  # Telegram's limit for one message
 
 
 async def test_reply_order_waits_for_earlier_photos_of_the_same_chat_only() -> None:
@@ -314,21 +376,3 @@ async def test_reply_order_waits_for_earlier_photos_of_the_same_chat_only() -> N
     assert order.pending(1) == 0
     with pytest.raises(ValueError, match="max_wait_s=0"):
         ReplyOrder(max_wait_s=0)
-
-
-def test_close_up_figures_are_quoted_only_for_the_model_they_were_measured_on(
-    predictor: Any, tiny_model_path: Path
-) -> None:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from model.photo_gate import SHIPPED_GATE_PATH
-
-    if not SHIPPED_GATE_PATH.is_file():
-        pytest.skip("no shipped photo gate")
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, bot_token="1:x", model_path=tiny_model_path, photo_gate=SHIPPED_GATE_PATH
-    )
-    services = build_services(settings, predictor)
-    assert services.inference.gate is not None
-    assert services.close_up_shares is None  # the gate's figures are 2.6.0's, not the tiny model's
-    services.inference.shutdown()

@@ -3,11 +3,13 @@
 The external test set comes from other clinics and devices. This benchmark imitates
 the ways their photos differ, on the test split: every photo is changed *before*
 the card's `preprocess()` (as a different camera would have taken it) and answered
-again. Printed per change, next to the photos as sent: ROC AUC, the mean absolute
-change of the probability, the share of photos whose risk level changes, and the mean
-probability of the moles and of the melanomas (a change that raises the first raises
-false alarms; one that lowers the second misses melanomas). One change is a
-clinic's: surgical-marker ink drawn around the lesion.
+again. Printed per change, next to the photos as sent: melanoma-against-mole ROC AUC
+(P(melanoma), on the melanomas and moles), malignant-against-benign ROC AUC (the card's
+malignant score, on every photo), the mean absolute change of P(melanoma), the share of
+photos whose risk level changes and whose top class changes, and the mean P(melanoma)
+of the moles and of the melanomas (a change that raises the first raises false alarms;
+one that lowers the second misses melanomas). One change is a clinic's: surgical-marker
+ink drawn around the lesion. Works for one-logit and eight-class cards.
 
 Needs the shared dermoscopy data beside the repository.
 
@@ -15,6 +17,7 @@ Usage:
     python benchmarks/acquisition_shift.py [--model PATH] [--split-file CSV] [--split test]
         [--only closer JPEG ...]  (changes whose names contain these words)
         [--compare PATH]  (a second model answered on the same photos; rows alternate)
+        [--limit N]  (at most N photos per source x class: a smoke run)
 
 With `--compare`, rows are named by each model file's folder, and the photos scored must
 be outside the second model's training and validation photos (its folder's split.csv,
@@ -31,13 +34,21 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from shared_split import load_model_and_records, parse_arguments, risk_levels  # noqa: E402, I001
+from shared_split import (  # noqa: E402, I001
+    is_melanoma,
+    load_model_and_records,
+    melanoma_probabilities,
+    parse_arguments,
+    probabilities,
+    risk_levels,
+    top_classes,
+)
 
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
+from model.lesions import MALIGNANT, MELANOMA, NEVUS, malignant_scores  # noqa: E402
 from model.loader import load_model  # noqa: E402
-from model.predictor import calibrate  # noqa: E402
 from preprocessing.geometry import shrink_to  # noqa: E402
 from preprocessing.pipeline import PreprocessConfig, preprocess  # noqa: E402
 from training.classifier.acquisition import (  # noqa: E402
@@ -47,7 +58,7 @@ from training.classifier.acquisition import (  # noqa: E402
     jpeg,
     scale_channels,
 )
-from training.datasets import MELANOMA, Record, load_image_rgb  # noqa: E402
+from training.datasets import LABEL_NAMES, Record, load_image_rgb  # noqa: E402
 from training.classifier.inputs import predict_logits  # noqa: E402
 from training.datasets.split import read_split  # noqa: E402
 
@@ -91,6 +102,11 @@ def shifted_input(task: tuple[Path, str, PreprocessConfig]) -> np.ndarray:
     return preprocess(SHIFTS[shift](load_image_rgb(path)), config)
 
 
+def auc_or_nan(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC, NaN when only one class is present."""
+    return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < labels.size else np.nan
+
+
 def check_unseen(model_path: Path, records: list[Record]) -> None:
     """Refuse to score a compared model on photos it was trained or validated on."""
     split_file = model_path.parent / "split.csv"
@@ -116,15 +132,20 @@ def main() -> int:
     chosen = [
         name for name in SHIFTS if not arguments.only or any(o in name for o in arguments.only)
     ]
-    labels = np.array([r.label == MELANOMA for r in records])
-    print(f"{len(records)} photos, {int(labels.sum())} melanomas")
+    labels = is_melanoma(records)
+    pair = np.isin([r.label for r in records], (NEVUS, MELANOMA))
+    malignant = np.array([LABEL_NAMES[r.label] in MALIGNANT for r in records])
+    print(
+        f"{len(records)} photos: {int(pair.sum())} melanomas and moles "
+        f"({int(labels.sum())} melanomas), {int(malignant.sum())} malignant"
+    )
     name_width = max(5, *map(len, models))
     columns = (
-        f"{'ROC AUC':>8} {'mean |dp|':>10} {'level changes':>14} {'mean p: moles':>14} "
-        f"{'melanomas':>10}"
+        f"{'AUC mel/mole':>12} {'malignant':>9} {'mean |dp|':>10} {'level changes':>14} "
+        f"{'top changes':>12} {'mean p: moles':>14} {'melanomas':>10}"
     )
     print(f"{'change':<38} {'model':>{name_width}} {columns}")
-    baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    baselines: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     with ProcessPoolExecutor() as pool:
         for shift in ["as sent", *[name for name in chosen if name != "as sent"]]:
             # Preprocessed once per preprocessing config (a frozen, hashable dataclass).
@@ -141,17 +162,21 @@ def main() -> int:
                     inputs[card.preprocessing],
                     batch_size=64,
                     views=card.test_time_views,
-                ).ravel()
-                probabilities = calibrate(logits, card.calibration).ravel()
-                levels = risk_levels(logits, card)
-                baseline = baselines.setdefault(name, (probabilities, levels))
-                moved = np.abs(probabilities - baseline[0]).mean()
+                )
+                melanoma = melanoma_probabilities(logits, card)
+                levels, top = risk_levels(logits, card), top_classes(logits, card)
+                baseline = baselines.setdefault(name, (melanoma, levels, top))
+                moved = np.abs(melanoma - baseline[0]).mean()
                 changed = np.mean(levels != baseline[1])
-                auc = roc_auc_score(labels, probabilities)
+                top_changed = np.mean(top != baseline[2])
+                auc = auc_or_nan(labels[pair], melanoma[pair])
+                malignant_auc = auc_or_nan(
+                    malignant, malignant_scores(probabilities(logits, card), card.classes)
+                )
                 print(
-                    f"{shift:<38} {name:>{name_width}} {auc:>8.3f} {moved:>10.3f} "
-                    f"{changed:>14.3f} {probabilities[~labels].mean():>14.3f} "
-                    f"{probabilities[labels].mean():>10.3f}",
+                    f"{shift:<38} {name:>{name_width}} {auc:>12.3f} {malignant_auc:>9.3f} "
+                    f"{moved:>10.3f} {changed:>14.3f} {top_changed:>12.3f} "
+                    f"{melanoma[pair & ~labels].mean():>14.3f} {melanoma[labels].mean():>10.3f}",
                     flush=True,
                 )
     return 0

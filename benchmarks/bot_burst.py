@@ -83,6 +83,7 @@ def _model(path: Path | None, workdir: Path) -> Path:
     from model.architecture import build_model
     from model.card import Thresholds
     from model.export import export_model
+    from model.lesions import LESION_CLASSES
     from preprocessing.pipeline import PreprocessConfig
 
     model_path = workdir / "untrained.keras"
@@ -92,6 +93,7 @@ def _model(path: Path | None, workdir: Path) -> Path:
         model_version="untrained-benchmark",
         preprocessing=PreprocessConfig(image_size=192),
         thresholds=Thresholds(0.3, 0.6),
+        classes=LESION_CLASSES,
     )
     return model_path
 
@@ -120,7 +122,7 @@ async def _round(api: FakeBotApi, photos: list[bytes], first_user: int) -> dict[
     for user, photo in zip(users, photos, strict=True):
         api.send_message(user, photo=photo)
     await api.wait_for("sendChatAction", count=1, timeout=60)
-    help_latencies = []
+    help_latencies: list[float] = []
     helper = first_user + 10_000
     while True:
         asked = time.monotonic()

@@ -52,6 +52,7 @@ from shared_split import EXAMPLES, SHARED_DATA  # noqa: E402
 from model.architecture import build_model  # noqa: E402
 from model.card import Thresholds  # noqa: E402
 from model.export import export_model  # noqa: E402
+from model.lesions import LESION_CLASSES  # noqa: E402
 from model.loader import SHIPPED_MODEL_PATH, LoadedModel, load_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
 from preprocessing import assess_quality, decode_image  # noqa: E402
@@ -99,6 +100,7 @@ def loaded_model(path: Path | None, workdir: Path) -> tuple[LoadedModel, str]:
         model_version="bench-untrained",
         preprocessing=PreprocessConfig(image_size=192),
         thresholds=Thresholds(screening=0.3, balanced=0.6),
+        classes=LESION_CLASSES,
     )
     return load_model(model_path), "ImageNet-initialised build_model(192) (no shipped model found)"
 

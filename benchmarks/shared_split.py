@@ -3,7 +3,12 @@
 
 Imported by the benchmark scripts after they put the repository on `sys.path`.
 `MELNEV_SHARED_DATA` points at another dermoscopy folder (default: `../shared/data/dermoscopy`
-beside the repository, with `bcn20000` beside it).
+beside the repository, with `bcn20000` and `lesions` beside it).
+
+Answers work for both kinds of model card: one logit (melanoma against nevus, before 4.0.0)
+and one logit per class. `class_probabilities` gives (N, K) probabilities in the card's
+class order either way (one logit: [P(nevus), P(melanoma)]), the melanoma score is
+P(melanoma), and the risk level is `model.lesions.risk_levels` with the card's classes.
 """
 
 from __future__ import annotations
@@ -19,25 +24,30 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 
 import numpy as np
 
+from model import lesions
 from model.card import ModelCard
 from model.loader import LoadedModel, load_model
-from model.predictor import RiskLevel, calibrate, risk_level
+from model.predictor import RiskLevel, class_probabilities
 from preprocessing.pipeline import PreprocessConfig, preprocess
-from training.datasets import Record, load_image_rgb, read_datasets
-from training.datasets.split import read_split
+from training.datasets import LABEL_NAMES, MELANOMA, NEVUS, Record, load_image_rgb, read_datasets
+from training.datasets.split import limit_records, read_split
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(
     os.environ.get("MELNEV_SHARED_DATA", REPO_ROOT.parent / "shared" / "data" / "dermoscopy")
 )
-SHIPPED_DATA = (SHARED_DATA, SHARED_DATA.parent / "bcn20000")
-"""The folders the shipped model was trained on, in the order of its command."""
+SHIPPED_DATA = (SHARED_DATA, SHARED_DATA.parent / "bcn20000", SHARED_DATA.parent / "lesions")
+"""The folders the shipped model was trained on, in the order of its command (a split file
+of a melanoma-vs-nevus model lists no `lesions` photos, so they are left out for it)."""
 EXAMPLES = REPO_ROOT / "examples"
 """Real example photos shipped with the repository (`examples/README.md`)."""
 
 SHIPPED_SPLIT_FILE = REPO_ROOT / "model" / "shipped" / "split.csv"
 """The shipped model's split, every benchmark's default `--split-file`."""
+
+LEVELS = tuple(level.value for level in RiskLevel)
+"""Risk levels in order: `risk_levels` returns their index (0 low, 1 moderate, 2 high)."""
 
 
 def parse_arguments(description: str) -> argparse.Namespace:
@@ -59,10 +69,15 @@ def parse_arguments(description: str) -> argparse.Namespace:
     parser.add_argument(
         "--compare", type=Path, default=None, help="acquisition_shift: a second model, side by side"
     )
+    parser.add_argument(
+        "--limit", type=int, default=0, help="at most this many photos per source x class (0: all)"
+    )
     return parser.parse_args()
 
 
-def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str, str]]:
+def split_records(
+    split_file: Path, split: str, limit: int = 0
+) -> tuple[list[Record], dict[str, str]]:
     """Return the shared images of one split of a split file.
 
     Reads every shared folder the shipped model was trained on that is present
@@ -71,6 +86,8 @@ def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str,
     Args:
         split_file: A `split.csv` written by a training run.
         split: "train", "val", "test", or "all" for every image in the file.
+        limit: Keep at most this many photos per source x class (seeded; 0: all), for
+            smoke runs.
 
     Returns:
         The records of the split in dataset order, and the split file's assignment
@@ -87,6 +104,8 @@ def split_records(split_file: Path, split: str) -> tuple[list[Record], dict[str,
         for r in read_datasets([f for f in SHIPPED_DATA if (f / "labels.csv").is_file()]).records
         if r.image_id in assignment and split in ("all", assignment[r.image_id])
     ]
+    if limit:
+        records = limit_records(records, limit, seed=0)
     return records, assignment
 
 
@@ -96,7 +115,8 @@ def load_model_and_records(
     """Load the model and the shared images of the chosen split.
 
     Args:
-        arguments: Flags from `parse_arguments` (`--split all`: every image in the file).
+        arguments: Flags from `parse_arguments` (`--split all`: every image in the file;
+            `--limit`: at most that many photos per source x class).
 
     Returns:
         The model with its card, the records of the split in dataset order, and
@@ -105,15 +125,59 @@ def load_model_and_records(
     Raises:
         SystemExit: When the shared data is not beside the repository.
     """
-    records, assignment = split_records(arguments.split_file, arguments.split)
+    records, assignment = split_records(arguments.split_file, arguments.split, arguments.limit)
     return load_model(arguments.model), records, assignment
 
 
+def melanoma_or_nevus(records: Sequence[Record]) -> list[Record]:
+    """The melanomas and moles among `records` (for melanoma-against-mole questions)."""
+    return [r for r in records if r.label in (NEVUS, MELANOMA)]
+
+
+def is_melanoma(records: Sequence[Record]) -> np.ndarray:
+    """Whether each record is a melanoma, as a bool array."""
+    return np.array([r.label == MELANOMA for r in records], dtype=bool)
+
+
+def true_classes(records: Sequence[Record]) -> np.ndarray:
+    """Each record's class name (`model.lesions.LESION_CLASSES`)."""
+    return np.array([LABEL_NAMES[r.label] for r in records], dtype=object)
+
+
+def probabilities(logits: np.ndarray, card: ModelCard) -> np.ndarray:
+    """Calibrated (N, K) class probabilities in `card.classes` order.
+
+    Args:
+        logits: (N,) for a one-logit card, (N, K) for one logit per class (as
+            `Predictor.logits` and `predict_logits` return them).
+        card: The model's card.
+    """
+    return class_probabilities(logits, card.calibration)
+
+
+def melanoma_probabilities(logits: np.ndarray, card: ModelCard) -> np.ndarray:
+    """P(melanoma) of every photo, (N,): the melanoma-against-mole score of any card."""
+    return probabilities(logits, card)[:, card.classes.index("melanoma")]
+
+
+def top_classes(logits: np.ndarray, card: ModelCard) -> np.ndarray:
+    """The most likely class name of every photo, (N,) (a one-logit card: nevus or melanoma)."""
+    return np.array(card.classes, dtype=object)[np.argmax(probabilities(logits, card), axis=1)]
+
+
 def risk_levels(logits: np.ndarray, card: ModelCard) -> np.ndarray:
-    """Return the served risk level of every logit as 0 (low), 1 or 2 (high), same shape."""
-    order = list(RiskLevel)
-    level = np.vectorize(lambda probability: order.index(risk_level(probability, card.thresholds)))
-    return level(calibrate(logits, card.calibration))
+    """The served risk level of every photo as 0 (low), 1 (moderate) or 2 (high), (N,).
+
+    The rule of `model.lesions.risk_levels` on the card's classes and thresholds (for a
+    one-logit card: P(melanoma) against both thresholds, as before 4.0.0).
+    """
+    names = lesions.risk_levels(
+        probabilities(logits, card),
+        card.classes,
+        screening=card.thresholds.screening,
+        balanced=card.thresholds.balanced,
+    )
+    return np.array([LEVELS.index(name) for name in names], dtype=int)
 
 
 Change = Callable[[np.ndarray], np.ndarray]

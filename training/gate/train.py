@@ -1,4 +1,4 @@
-"""Train the photo-type gate on the shipped classifier's features.
+"""Train the photo-type gate on frozen ImageNet features (EfficientNet-Lite0).
 
 Usage:
     python -m training.gate.train --export model/shipped/photo_gate.tflite   # the shipped gate
@@ -7,7 +7,8 @@ Usage:
 Reads top to bottom: the backbone, the photos of every kind, their features (cached in
 `--out`), whole DermNet topics and ImageNet classes held out to measure, the refusal
 threshold from those held-out answers, the head refitted on everything, the classifier's
-dev sets scored, the classifier's figures on close-ups, one LiteRT file and its card.
+dermoscopic dev sets scored, one LiteRT file and its card. What the classifier then says on
+the close-ups the gate lets through is measured by `benchmarks/clinical_close_ups.py`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from typing import Any
 import numpy as np
 
 from model.card import file_sha256
-from model.loader import SHIPPED_MODEL_PATH, load_model
-from model.photo_gate import GATE_INPUT_SIZE, KINDS, PhotoGate, PhotoKind, decision, gate_card_path
-from model.predictor import Predictor
+from model.photo_gate import GATE_INPUT_SIZE, KINDS, PhotoGate, PhotoKind, gate_card_path
 from preprocessing.geometry import shrink_to
 from training.datasets.split import TWO_SOURCE_SPLIT
 from training.gate.backbone import convert_gate, gate_backbone, gate_model
@@ -52,7 +51,6 @@ from training.gate.fit import (
     topic_table,
     trade_off,
 )
-from training.gate.report import close_up_figures
 
 logger = logging.getLogger(__name__)
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -60,7 +58,6 @@ GATE_VERSION = "2.0.0"
 TRADE_OFF = tuple(round(0.5 + 0.05 * step, 2) for step in range(10))
 """Refusal thresholds at which the card records the held-out trade-off."""
 PATH_FIELDS = {
-    "classifier",
     "dermoscopy",
     "bcn",
     "clinical",
@@ -76,7 +73,6 @@ PATH_FIELDS = {
 class GateConfig:
     """Everything a gate training run depends on (command-line flags of the same names)."""
 
-    classifier: Path = SHIPPED_MODEL_PATH
     dermoscopy: Path = SHARED / "dermoscopy"
     bcn: Path = SHARED / "bcn20000"
     clinical: Path = SHARED / "clinical"
@@ -136,7 +132,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = parse_config(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     started = time.perf_counter()
-    predictor = Predictor(load_model(config.classifier))
     backbone = gate_backbone()
     extractor = FeatureExtractor(backbone)
 
@@ -164,12 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     head = PhotoGate(mean, scale, weights, bias, refuse_at=refuse_at)
     dev_table = refusal_table(head.probabilities(dev_features), dev, refuse_at)
-    held_out_kinds = [decision(row, refuse_at).kind for row in held_out]
-    spot_rows = [
-        i for i, s in enumerate(pool) if s.kind == PhotoKind.CLOSE_UP and s.label != "other"
-    ]
-    spots = [pool[i] for i in spot_rows]
-    spot_logits = predictor.logits(np.stack([predictor.preprocess(s.load()) for s in spots]))
     metrics: dict[str, Any] = {
         "held_out_topics": refusal_table(held_out, pool, refuse_at),
         "held_out_photos": refusal_table(held_out_photos, pool, refuse_at),
@@ -177,9 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dermoscopy_dev": dev_table,
         "dermoscopy_dev_watermarked": refusal_table(
             head.probabilities(dev_marked), checked, refuse_at
-        ),
-        "close_up_classifier": close_up_figures(
-            spots, spot_logits, [held_out_kinds[i] for i in spot_rows], predictor.card
         ),
     }
 
@@ -195,7 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backbone": "EfficientNet-Lite0, ImageNet weights (model/backbones/), frozen",
         "refuse_at": refuse_at,
         "kinds": [kind.value for kind in KINDS],
-        "classifier_figures_from": predictor.card.model_version,
         "training": {
             "command": "python -m training.gate.train "
             + " ".join(sys.argv[1:] if argv is None else argv),

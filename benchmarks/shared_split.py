@@ -156,8 +156,9 @@ def probabilities(logits: np.ndarray, card: ModelCard) -> np.ndarray:
 
 
 def melanoma_probabilities(logits: np.ndarray, card: ModelCard) -> np.ndarray:
-    """P(melanoma) of every photo, (N,): the melanoma-against-mole score of any card."""
-    return probabilities(logits, card)[:, card.classes.index("melanoma")]
+    """P(melanoma) / (P(melanoma) + P(nevus)) of every photo, (N,): the melanoma-against-mole
+    score of any card (`model.lesions.melanoma_against_mole`; P(melanoma) for one logit)."""
+    return lesions.melanoma_against_mole(probabilities(logits, card), card.classes)
 
 
 def top_classes(logits: np.ndarray, card: ModelCard) -> np.ndarray:

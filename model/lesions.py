@@ -82,6 +82,18 @@ def urgent_scores(probabilities: np.ndarray, classes: tuple[str, ...]) -> np.nda
     return np.asarray(probabilities)[:, class_indices(classes, URGENT)].sum(axis=1)
 
 
+def melanoma_against_mole(probabilities: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """P(melanoma) / (P(melanoma) + P(nevus)): how much more a melanoma than a mole, per row.
+
+    The melanoma-against-mole score of any model (for a one-logit model it is P(melanoma)).
+    P(melanoma) alone ranks melanomas against moles worse: a mole that also looks a little
+    like a keratosis gets a lower P(melanoma) without looking any less like a melanoma.
+    """
+    array = np.asarray(probabilities, np.float64)
+    melanoma = array[:, classes.index("melanoma")]
+    return melanoma / np.maximum(melanoma + array[:, classes.index("nevus")], 1e-12)
+
+
 def risk_levels(
     probabilities: np.ndarray, classes: tuple[str, ...], *, screening: float, balanced: float
 ) -> np.ndarray:

@@ -22,8 +22,13 @@ SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF", "MPO
 MAX_PIXELS = 50_000_000
 """Refuse images above this many pixels before decoding them (decompression bombs)."""
 MIN_SIDE = 32
-DEFAULT_TARGET_SIDE = 512
-"""Large JPEGs are decoded at reduced scale, but with the short side at least this long."""
+DEFAULT_TARGET_SIDE = 320
+"""Large JPEGs are decoded at reduced scale, but with the short side at least this long.
+
+320 px is the most any step reads: `preprocess()` crops the centre 80 % of the square and
+works at 256 px (256 / 0.8 = 320), the quality gate looks at 256 px and the photo gate at
+224 px. A 12 MP photo then decodes at 1/8 scale (375 px) instead of 1/4. The heatmap
+decodes the photo the same way, so that it explains the very answer it sits under."""
 
 
 def decode_image(

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from preprocessing.decode import HEIF_SUPPORTED, MAX_PIXELS, decode_image
+from preprocessing.decode import DEFAULT_TARGET_SIDE, HEIF_SUPPORTED, MAX_PIXELS, decode_image
 from preprocessing.errors import InvalidImageError, InvalidImageReason
+from preprocessing.pipeline import PreprocessConfig
 from tests.support.pictures import synthetic_lesion
 
 # Six flat colour blocks (2 rows x 3 columns of 32 px): every flip and rotation
@@ -227,7 +228,7 @@ def test_large_jpeg_is_decoded_at_reduced_scale() -> None:
     decoded = decode_image(encode(photo, "JPEG", quality=90))
     full = decode_image(encode(photo, "JPEG", quality=90), target_side=0)
 
-    assert 512 <= min(decoded.shape[:2]) < 3000
+    assert DEFAULT_TARGET_SIDE <= min(decoded.shape[:2]) < 3000
     assert decoded.shape[1] / decoded.shape[0] == pytest.approx(4 / 3, rel=0.01)
     assert full.shape == (3000, 4000, 3)
     reduced_back = cv2.resize(full, decoded.shape[1::-1], interpolation=cv2.INTER_AREA)
@@ -349,3 +350,9 @@ def test_garbage_only_ever_raises_invalid_image_error() -> None:
     assert not escaped
     assert len(samples) >= 250
     assert refused == len(samples)
+
+
+def test_the_reduced_scale_keeps_every_pixel_preprocessing_reads() -> None:
+    config = PreprocessConfig()
+
+    assert config.working_size / config.center_fraction <= DEFAULT_TARGET_SIDE

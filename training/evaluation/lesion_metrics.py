@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from model.card import Thresholds
-from model.lesions import MALIGNANT, malignant_scores, risk_levels
+from model.lesions import MALIGNANT, malignant_scores, melanoma_against_mole, risk_levels
 from training.evaluation.metrics import bootstrap_auc, wilson_interval
 
 LEVELS = ("low", "moderate", "high")
@@ -71,7 +71,8 @@ def lesion_metrics(
     Returns:
         A JSON-serialisable dict: counts, balanced accuracy with its interval, recall per
         class (Wilson intervals), the confusion matrix (rows true, columns predicted),
-        malignant-vs-benign and melanoma-vs-nevus ROC AUC, and the risk levels per class
+        malignant-vs-benign ROC AUC (malignant score), melanoma-vs-nevus ROC AUC (on those
+        two classes, `model.lesions.melanoma_against_mole`), and the risk levels per class
         with the screening targets' shares.
     """
     label_array = np.asarray(labels, np.int64)
@@ -87,7 +88,7 @@ def lesion_metrics(
     confusion = np.zeros((len(classes), len(classes)), np.int64)
     np.add.at(confusion, (label_array, predicted), 1)
     melanoma_nevus = np.isin(names, ("melanoma", "nevus"))
-    melanoma_score = probability_array[:, classes.index("melanoma")]
+    melanoma_score = melanoma_against_mole(probability_array, classes)
     malignant = malignant_scores(probability_array, classes)
     report: dict[str, Any] = {
         "n": int(label_array.size),

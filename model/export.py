@@ -21,7 +21,7 @@ from model.card import (
     save_card,
 )
 from model.convert import PRECISIONS, cam_head_weights, write_served_model
-from model.lesions import BINARY_CLASSES
+from model.lesions import BINARY_CLASSES, LESION_CLASSES
 from preprocessing.pipeline import PreprocessConfig
 
 
@@ -54,8 +54,8 @@ def export_model(
         preprocessing: The configuration the model was trained with.
         thresholds: Decision thresholds on the calibrated probability.
         calibration: Calibration parameters (identity when None).
-        classes: The model's classes in output order (None: melanoma against nevus,
-            one logit).
+        classes: The model's classes in output order (None: melanoma against nevus for
+            one logit, else `model.lesions.LESION_CLASSES`).
         test_time_views: Flips/rotations the model is averaged over when serving
             (`model.views`); the calibration and thresholds must have been
             fitted on logits averaged the same way.
@@ -84,7 +84,8 @@ def export_model(
             f"Received: input_size={input_size}, image_size={preprocessing.image_size}"
         )
     outputs = int(model.output_shape[-1])
-    classes = classes or BINARY_CLASSES
+    if classes is None:
+        classes = BINARY_CLASSES if outputs == 1 else LESION_CLASSES
     if outputs != len(classes) and not (outputs == 1 and classes == BINARY_CLASSES):
         raise ValueError(
             f"The model has {outputs} outputs for {len(classes)} classes. Received: {classes}"

@@ -29,7 +29,8 @@ def combine_view_cams(view_cams: np.ndarray, size: int) -> np.ndarray:
     heat = heat.astype(np.float32)
     peak = float(heat.max())
     heat = heat / peak if peak > 0 else np.zeros_like(heat)
-    return cv2.resize(heat, (size, size), interpolation=cv2.INTER_CUBIC)
+    # Cubic interpolation overshoots beside sharp peaks: clip back into [0, 1].
+    return np.clip(cv2.resize(heat, (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
 
 
 def overlay_heatmap(

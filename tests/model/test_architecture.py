@@ -22,6 +22,7 @@ from model.architecture import LAST_CONV_LAYER, build_model
         {"stem_filters": 0},
         {"dropout": 1.0},
         {"dropout": -0.1},
+        {"classes": 0},
     ],
     ids=[
         "small-input",
@@ -34,6 +35,7 @@ from model.architecture import LAST_CONV_LAYER, build_model
         "zero-stem",
         "dropout-1",
         "negative-dropout",
+        "no-classes",
     ],
 )
 def test_bad_arguments_raise_value_error_naming_the_value(arguments: dict[str, object]) -> None:
@@ -41,13 +43,16 @@ def test_bad_arguments_raise_value_error_naming_the_value(arguments: dict[str, o
         build_model(**arguments)  # type: ignore[arg-type]
 
 
-def test_small_cnn_maps_uint8_range_images_to_one_logit() -> None:
-    model = build_model(64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8)
+@pytest.mark.parametrize("classes", [8, 1])
+def test_small_cnn_maps_uint8_range_images_to_one_logit_per_class(classes: int) -> None:
+    model = build_model(
+        64, backbone="small_cnn", weights=None, widths=(8, 16), stem_filters=8, classes=classes
+    )
 
     outputs = model(np.zeros((3, 64, 64, 3), np.float32), training=False)
 
     assert model.input_shape == (None, 64, 64, 3)
-    assert tuple(outputs.shape) == (3, 1)
+    assert tuple(outputs.shape) == (3, classes)
     assert model.get_layer(LAST_CONV_LAYER) is not None
     rescale = model.get_layer("rescale")
     assert rescale.scale == pytest.approx(1 / 255)  # scaling lives in the model
@@ -59,7 +64,7 @@ def test_default_model_starts_from_imagenet_with_frozen_statistics() -> None:
 
     outputs = model(np.full((2, 64, 64, 3), 127.0, np.float32), training=False)
 
-    assert tuple(outputs.shape) == (2, 1)
+    assert tuple(outputs.shape) == (2, 8)  # one logit per kind of lesion
     assert model.get_layer(LAST_CONV_LAYER).output.shape[-1] == 1280
     assert model.get_layer("rescale").scale == pytest.approx(1 / 128)
     # Weights differ from a random build: the ImageNet file was loaded.

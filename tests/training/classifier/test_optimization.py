@@ -120,15 +120,30 @@ def test_training_weights_balance_the_classes_within_each_source() -> None:
     np.testing.assert_allclose(training_weights(labels, sources=["A"] * 7), overall)
 
 
+def test_every_class_a_source_has_carries_the_same_share_of_it() -> None:
+    # Source A has moles, melanomas and BCCs (0, 1, 2); B has moles and keratoses (0, 3).
+    labels = np.array([0] * 6 + [1] * 3 + [2] + [0] * 4 + [3] * 2)
+    sources = ["A"] * 10 + ["B"] * 6
+
+    weights = training_weights(labels, sources=sources)
+
+    for source, classes, images in (("A", (0, 1, 2), 10), ("B", (0, 3), 6)):
+        members = np.array(sources) == source
+        shares = [weights[members & (labels == label)].sum() for label in classes]
+        np.testing.assert_allclose(shares, shares[0])  # the class mix says nothing
+        assert sum(shares) == pytest.approx(images)  # the source keeps its weight
+    assert weights[labels == 2][0] == pytest.approx(10 / 3)  # one BCC: a third of A
+
+
 def test_source_balanced_weights_need_both_classes_in_every_source() -> None:
-    with pytest.raises(ValueError, match="of source B must contain both classes"):
+    with pytest.raises(ValueError, match="of source B must contain at least two classes"):
         training_weights(np.array([1, 0, 1]), sources=["A", "A", "B"])
     with pytest.raises(ValueError, match="One source per label"):
         training_weights(np.array([1, 0]), sources=["A"])
 
 
-def test_training_weights_need_both_classes() -> None:
-    with pytest.raises(ValueError, match="both classes"):
+def test_training_weights_need_two_classes() -> None:
+    with pytest.raises(ValueError, match="at least two classes"):
         training_weights(np.array([0, 0]))
 
 

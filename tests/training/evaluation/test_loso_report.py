@@ -11,16 +11,20 @@ import pytest
 from training.evaluation.loso_report import build_report, main
 
 
-def write_run(root: Path, held_out: str, trained_on: list[str], roc_auc: float) -> Path:
+def write_run(root: Path, held_out: str, trained_on: list[str], accuracy: float) -> Path:
     """A run folder with the parts of a card that the report reads."""
-    figures = {"n": 10, "roc_auc": roc_auc, "roc_auc_ci_low": 0.7, "roc_auc_ci_high": 0.9}
+    figures = {"n": 10, "balanced_accuracy": accuracy, "balanced_accuracy_ci95": [0.5, 0.9]}
     card = {
         "model_version": "9.9.9",
         "test_time_views": 4,
         "thresholds": {"screening": 0.1, "balanced": 0.4},
-        "calibration": {"method": "platt", "slope": 1.0, "intercept": 0.0},
-        "metrics": {"val": {}, "held_out": {"overall": figures, held_out: figures}},
+        "calibration": {"method": "temperature", "slope": 1.0, "intercept": 0.0},
+        "metrics": {
+            "val": {},
+            "held_out": {"overall": figures, "by_source": {held_out: figures}},
+        },
         "training": {
+            "config": {"epochs": 1},
             "train_sources": trained_on,
             "command": f"melnev train --train-sources {' '.join(trained_on)}",
             "seed": 0,
@@ -36,8 +40,9 @@ def write_run(root: Path, held_out: str, trained_on: list[str], roc_auc: float) 
 
 
 def held_out_auc(report: dict[str, Any]) -> dict[str, float]:
+    """Held-out source -> its balanced accuracy, per run of the report."""
     return {
-        run["held_out_source"]: run["metrics"]["held_out"]["overall"]["roc_auc"]
+        run["held_out_source"]: run["metrics"]["held_out"]["overall"]["balanced_accuracy"]
         for run in report["runs"]
     }
 

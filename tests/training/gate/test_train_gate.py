@@ -18,14 +18,14 @@ SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 @pytest.mark.slow
 def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
-    tiny_model_path: Path, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     if not (SHARED / "clinical" / "labels.csv").is_file():
         pytest.skip("../shared/data/clinical not present")
     from training.gate.train import main
 
     arguments = [
-        "--classifier", str(tiny_model_path), "--out", str(tmp_path),
+        "--out", str(tmp_path),
         "--clinical-limit", "60", "--dermoscopy-train", "30", "--dermoscopy-eval", "8",
         "--bcn-photos", "10", "--not-skin-photos", "30", "--watermark-checks", "8",
         "--real-not-skin-photos", "20", "--folds", "2",
@@ -57,7 +57,7 @@ def test_a_tiny_gate_run_writes_a_gate_that_tells_made_pictures_from_dermoscopy(
 
     served = load_served_gate(tmp_path / "photo_gate.tflite")
     config = GateConfig(
-        classifier=tiny_model_path, out=tmp_path, clinical_limit=60, dermoscopy_train=30,
+        out=tmp_path, clinical_limit=60, dermoscopy_train=30,
         dermoscopy_eval=8, bcn_photos=10, not_skin_photos=30, real_not_skin_photos=20,
     )  # fmt: skip
     pool, marked, _ = gather_photos(config)

@@ -95,7 +95,9 @@ class Assessment:
             "melanoma_probability": None,
             "risk_level": None,
             "lesion_class": None,
+            "second_class": None,
             "class_probabilities": None,
+            "malignant_probability": None,
         }
         if self.invalid is not None:
             found["invalid"] = self.invalid.value

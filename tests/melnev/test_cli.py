@@ -92,7 +92,8 @@ def test_the_photo_gate_refuses_the_drawn_example_and_says_why(
     # A program reading the JSON gets no risk level and no probability, but the reason.
     assert result["risk_level"] is None
     assert result["melanoma_probability"] is None
-    assert result["lesion_class"] is None and result["class_probabilities"] is None
+    for field in ("lesion_class", "second_class", "class_probabilities", "malignant_probability"):
+        assert result[field] is None, field  # the same schema as an answered photo
     assert result["no_risk_reason"] == "not_a_lesion"
     exit_code, out, _ = predict(capsys, tiny_model_path, str(EXAMPLE))
     assert "example_lesion.jpg: no risk level (not_a_lesion; photo kind not_skin): " in out

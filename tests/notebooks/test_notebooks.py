@@ -9,6 +9,7 @@ outputs.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sys
@@ -169,5 +170,7 @@ def test_train_notebook_short_training(shared_data_dir: Path, tmp_path: Path) ->
     assert "HAM10000 melanoma" in tables[1] and "lesions" in tables[1]
     assert (out / "melnev.keras").is_file() and (out / "melnev.card.json").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
-    assert {"HAM10000", "ISIC2017"} <= set(metrics["test"]["by_source"])
+    with (out / "split.csv").open() as handle:
+        tested = {row["source"] for row in csv.DictReader(handle) if row["split"] == "test"}
+    assert tested and set(metrics["test"]["by_source"]) == tested
     assert "balanced accuracy" in tables[3] and "melanoma vs mole AUC" in tables[3]

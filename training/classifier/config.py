@@ -58,7 +58,7 @@ class TrainConfig:
     hair_removal: bool = True
     color_constancy: bool = True
     # ---- schedule ------------------------------------------------------------------------
-    epochs: int = 6
+    epochs: int = 10
     batch_size: int = 64
     learning_rate: float = 5e-4
     seed: int = 0

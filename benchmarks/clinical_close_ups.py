@@ -51,6 +51,7 @@ from sklearn.metrics import roc_auc_score
 
 from model.assessment import assess_photo
 from model.card import card_path_for, load_card
+from model.lesions import MALIGNANT
 from model.loader import LoadedModel, load_model
 from model.photo_gate import ServedGate, load_served_gate
 from model.predictor import Prediction, Predictor
@@ -141,7 +142,8 @@ def run(
             found.append(CloseUp(lesion_class, topic, basis, False, "invalid", None))
             continue
         assessment = assess_photo(image, predictor, served_gate)
-        prediction = assessment.prediction or predictor.predict([image])[0]
+        # The model's own answer: the served one raises a close-up's "low" to "moderate".
+        prediction = predictor.predict([image])[0]
         answered = assessment.prediction is not None
         found.append(CloseUp(lesion_class, topic, basis, answered, assessment.outcome, prediction))
     return found, loaded, served_gate
@@ -202,13 +204,34 @@ def melanoma_auc(photos: list[CloseUp]) -> str:
     labels = np.array([p.lesion_class == "melanoma" for p in pairs])
     if not 0 < labels.sum() < labels.size:
         return "n/a"
-    scores = [p.prediction.melanoma_probability for p in pairs if p.prediction]
+    scores = [
+        p.prediction.melanoma_probability
+        / max(p.prediction.melanoma_probability + p.prediction.class_probabilities["nevus"], 1e-12)
+        for p in pairs
+        if p.prediction
+    ]  # P(melanoma) / (P(melanoma) + P(mole)), as `model.lesions.melanoma_against_mole`
     auc = roc_auc_score(labels, scores)
     return f"{auc:.3f} ({int(labels.sum())} melanomas, {int((~labels).sum())} moles)"
 
 
+def by_answer(by_class: dict[str, list[CloseUp]]) -> dict[str, dict[str, float | int]]:
+    """Per kind the model named: how many answered photos, the share truly of that kind,
+    and the share that were melanomas or carcinomas (what a person told that kind needs)."""
+    answered = [p for photos in by_class.values() for p in photos if p.answered and p.prediction]
+    found: dict[str, dict[str, float | int]] = {}
+    for kind in sorted({p.prediction.lesion_class for p in answered if p.prediction}):
+        named = [p for p in answered if p.prediction and p.prediction.lesion_class == kind]
+        found[kind] = {
+            "n": len(named),
+            "right": sum(p.lesion_class == kind for p in named) / len(named),
+            "malignant": sum(p.lesion_class in MALIGNANT for p in named) / len(named),
+        }
+    return found
+
+
 def write_card(model_path: Path, by_class: dict[str, list[CloseUp]]) -> Path:
-    """Store the answered photos' figures per class as the card's `metrics["close_ups"]`."""
+    """Store the answered photos' figures as the card's `metrics["close_ups"]`: per true
+    class (`by_kind`) and per kind the model named (`by_answer`, what the bot quotes)."""
     stored = {}
     for lesion_class, photos in by_class.items():
         found = figures(lesion_class, [p for p in photos if p.answered])
@@ -223,7 +246,11 @@ def write_card(model_path: Path, by_class: dict[str, list[CloseUp]]) -> Path:
         }
     path = card_path_for(model_path)
     card = json.loads(path.read_text(encoding="utf-8"))
-    card.setdefault("metrics", {})["close_ups"] = stored
+    card.setdefault("metrics", {})["close_ups"] = {
+        "by_kind": stored,
+        "by_answer": by_answer(by_class),
+        "photos": "DermNet NZ close-ups labelled one_lesion, answered by both gates",
+    }
     path.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     load_card(model_path)  # still valid: the sha256 covers the .keras file only
     return path
@@ -276,6 +303,11 @@ def main() -> int:
     for answered in (False, True):
         print(f"\ntop class, share of {'answered' if answered else 'all'} photos of each class")
         distribution(by_class, card.classes, answered)
+
+    print("\nby the kind the model named (answered photos): n, share truly that kind, "
+          "share melanoma or carcinoma")  # fmt: skip
+    for kind, values in by_answer(by_class).items():
+        print(f"  {kind:<9} {values['n']:>4} {values['right']:>7.1%} {values['malignant']:>7.1%}")
 
     print("\nwhy the gates gave no risk level (share of all photos of each class)")
     for lesion_class, photos_of_class in by_class.items():

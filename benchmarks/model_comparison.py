@@ -3,14 +3,16 @@
 Two models trained on different splits cannot be compared on their own test figures.
 This scores both on the same melanoma and mole photos (default: those in the test split
 of *both* models' split files), through the served LiteRT files with each card's
-preprocessing and test-time views, and uses P(melanoma) as each model's score (a
-one-logit model's calibrated probability; an eight-class model's melanoma probability).
+preprocessing and test-time views, and uses P(melanoma) / (P(melanoma) + P(mole)) as each
+model's score (a one-logit model's calibrated probability;
+`model.lesions.melanoma_against_mole`).
 Printed per source and for all photos: n, each model's ROC AUC, the paired difference
 (candidate minus baseline) with a 95 % bootstrap interval (the same resampled photos for
 both, melanomas and moles each resampled within themselves), and each model's served
 sensitivity / specificity (melanomas given a moderate or high risk level / moles given
 low, by each card's own rule). Then the check the 4.0.0 issue asks for: the candidate's
-ROC AUC on the same photos is at least the baseline's.
+ROC AUC on the same photos is at least the baseline's. Last, each model's risk levels on
+the candidate's test photos of the other kinds (BCC, keratoses, ...), by kind.
 
 The baseline defaults to 3.0.0, the last melanoma-vs-nevus model, taken from git commit
 93385f9 (its .keras, LiteRT file, card and split.csv) into a temporary folder. 4.0.0's
@@ -56,8 +58,10 @@ from shared_split import (  # noqa: E402, I001
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from model.loader import SHIPPED_MODEL_PATH, load_model  # noqa: E402
+from model.lesions import LESION_CLASSES, MELANOMA, NEVUS  # noqa: E402
+from model.loader import SHIPPED_MODEL_PATH, LoadedModel, load_model  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
+from training.datasets import Record  # noqa: E402
 from training.datasets.split import read_split  # noqa: E402
 
 BASELINE_COMMIT = "93385f9"
@@ -107,6 +111,26 @@ def beside(model_path: Path, given: Path | None) -> Path:
     return path
 
 
+def print_other_kinds(
+    pool: ProcessPoolExecutor, records: list[Record], models: dict[str, LoadedModel]
+) -> None:
+    """Each model's risk levels on the test photos of the kinds besides melanoma and mole.
+
+    A melanoma-vs-mole model was never trained on them; the shares show what it told
+    people who sent such a spot.
+    """
+    names = np.array([LESION_CLASSES[r.label] for r in records])
+    print(f"risk levels on the other kinds' {len(records)} test photos (low / moderate / high):")
+    for name, loaded in models.items():
+        images = model_inputs(pool, records, loaded.card.preprocessing)
+        levels = risk_levels(Predictor(loaded).logits(images), loaded.card)
+        cells = []
+        for kind in sorted(set(names), key=LESION_CLASSES.index):
+            shares = [np.mean(levels[names == kind] == level) for level in (0, 1, 2)]
+            cells.append(f"{kind} " + "/".join(f"{100 * share:.0f}" for share in shares))
+        print(f"  {name} {loaded.card.model_version}: " + ", ".join(cells) + " %")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None, help="candidate (default: shipped)")
@@ -148,6 +172,10 @@ def main() -> int:
                     f"{name}: {loaded.card.model_version} ({len(loaded.card.classes)} classes, "
                     f"{predictor.runtime}, {loaded.card.test_time_views} views) {loaded.path}"
                 )
+            others = [r for r in split_records(candidate_split, "test", arguments.limit)[0]
+                      if r.label not in (MELANOMA, NEVUS)]  # fmt: skip
+            if others:
+                print_other_kinds(pool, others, models)
     versions = {name: loaded.card.model_version for name, loaded in models.items()}
     print(
         f"{len(records)} melanoma and mole photos: {rule} "

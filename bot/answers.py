@@ -110,36 +110,38 @@ def level_shares(card: ModelCard) -> Shares | None:
 
 
 def close_up_line(card: ModelCard | None, lesion_class: str, language: str) -> str:
-    """What was measured on regular close-ups of the named kind, or that nothing was.
+    """What was measured on regular close-ups the model named this kind, or that nothing was.
 
-    The figures are the card's `metrics.close_ups[lesion_class]` (DermNet photos,
-    `benchmarks/clinical_close_ups.py`): how many photos, the share the model named that
-    kind and the share it gave a risk above low.
+    The figures are the card's `metrics.close_ups.by_answer[lesion_class]` (DermNet photos,
+    `benchmarks/clinical_close_ups.py`): how many close-ups the model named that kind, the
+    share that truly were, and the share that were melanomas or carcinomas. That is what a
+    person told this kind from an ordinary photo needs to know.
     """
     kind = text(language, f"short.{lesion_class}")
     measured = close_up_figures(card, lesion_class) if card is not None else None
     if measured is None:
         return text(language, "close_up_unmeasured", kind=kind)
-    n, named, flagged = measured
+    n, right, malignant = measured
     return text(
-        language, "close_up_measured", kind=kind, n=n, named=100 * named, flagged=100 * flagged
+        language, "close_up_measured", kind=kind, n=n, right=100 * right, malignant=100 * malignant
     )
 
 
 def close_up_figures(card: ModelCard, lesion_class: str) -> tuple[int, float, float] | None:
-    """(photos, share named, share not low) of `lesion_class` on regular close-ups, or None."""
+    """(close-ups named so, share right, share malignant) for `lesion_class`, or None."""
     close_ups = card.metrics.get("close_ups")
-    figures = close_ups.get(lesion_class) if isinstance(close_ups, Mapping) else None
+    by_answer = close_ups.get("by_answer") if isinstance(close_ups, Mapping) else None
+    figures = by_answer.get(lesion_class) if isinstance(by_answer, Mapping) else None
     if not isinstance(figures, Mapping):
         return None
-    n, named, flagged = (figures.get(key) for key in ("n", "named", "flagged"))
+    n, right, malignant = (figures.get(key) for key in ("n", "right", "malignant"))
     if not isinstance(n, int) or n < 1:
         return None
-    if not isinstance(named, float | int) or not isinstance(flagged, float | int):
+    if not isinstance(right, float | int) or not isinstance(malignant, float | int):
         return None
-    if not (0 <= named <= 1 and 0 <= flagged <= 1):
+    if not (0 <= right <= 1 and 0 <= malignant <= 1):
         return None
-    return n, float(named), float(flagged)
+    return n, float(right), float(malignant)
 
 
 def quality_answer(issues: Iterable[QualityIssue], language: str) -> str:

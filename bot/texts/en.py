@@ -199,13 +199,13 @@ TEXTS: dict[str, str] = {
         "or through a dermatoscope. If this worries you, please see a doctor."
     ),
     "close_up_note": (
-        "This looks like an ordinary photo, not a dermatoscope image: estimates from ordinary "
-        "photos are less reliable."
+        "This looks like an ordinary photo, not a dermatoscope image. The model was trained "
+        "on dermatoscope images and is much less reliable on ordinary photos, so from them "
+        'it never answers "low".'
     ),
     "close_up_measured": (
-        "Tested on {n} ordinary close-up photos (DermNet) of the kind '{kind}': the model "
-        "named that kind for {named:.0f}% of them and gave a risk above low to {flagged:.0f}%. "
-        "These are not the chances that your spot is one."
+        "On ordinary close-up photos (DermNet) that the model called '{kind}' ({n} photos), "
+        "it was right for {right:.0f}%, and {malignant:.0f}% were skin cancers."
     ),
     "close_up_unmeasured": (
         "The model was not tested on ordinary photos of the kind '{kind}', so nothing is "

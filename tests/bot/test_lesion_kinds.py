@@ -207,7 +207,7 @@ async def test_close_up_answers_quote_only_what_was_measured_for_the_named_kind(
     application = await start_bot()
     shared = application.bot_data[SERVICES_KEY]
     shared.inference.gate = CloseUpGate()
-    close_ups = {"bcc": {"n": 120, "named": 0.41, "flagged": 0.83, "levels": {}}}
+    close_ups = {"by_answer": {"bcc": {"n": 120, "right": 0.41, "malignant": 0.83}}}
     shared.card = dataclasses.replace(
         predictor.card, metrics={**predictor.card.metrics, "close_ups": close_ups}
     )
@@ -215,9 +215,12 @@ async def test_close_up_answers_quote_only_what_was_measured_for_the_named_kind(
     measured = (await answer_to(fake_api, lesion_jpeg, language)).params["text"]
     predictor.steer("melanoma")
     unmeasured = (await answer_to(fake_api, lesion_jpeg, language, USER + 1)).params["text"]
+    predictor.steer("df")  # benign and sure: "low" on a dermatoscope image, not here
+    benign = (await answer_to(fake_api, lesion_jpeg, language, USER + 2)).params["text"]
+    assert paragraphs(benign)[0] == text(language, "risk.moderate")
 
     bcc = text(language, "short.bcc")
-    figures = text(language, "close_up_measured", kind=bcc, n=120, named=41, flagged=83)
+    figures = text(language, "close_up_measured", kind=bcc, n=120, right=41, malignant=83)
     assert figures in measured and close_up_line(shared.card, "bcc", language) == figures
     assert re.findall(r"\d+\s?%", measured) == ["41%", "83%"]  # no dermoscopy shares
     melanoma = text(language, "short.melanoma")
@@ -225,6 +228,8 @@ async def test_close_up_answers_quote_only_what_was_measured_for_the_named_kind(
     assert "%" not in unmeasured
     for answer, kind in ((measured, "bcc"), (unmeasured, "melanoma")):
         assert paragraphs(answer)[1] == text(language, "close_up_note")
+        # An ordinary photo is never told "low", whatever the model says.
+        assert paragraphs(answer)[0] != text(language, "risk.low")
         assert text(language, f"kind_about.{kind}") in answer
         assert text(language, "dermatoscope_tip") in answer
         assert answer.endswith(text(language, "disclaimer"))

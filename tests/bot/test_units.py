@@ -279,13 +279,16 @@ def test_answer_leaves_out_level_shares_when_the_card_has_none_of_the_right_shap
 
 
 def test_close_up_figures_are_read_only_when_they_fit(tiny_model_path: Path) -> None:
-    good = {"n": 50, "named": 0.5, "flagged": 1, "levels": {"low": 0.0}}
+    good = {"n": 50, "right": 0.5, "malignant": 1}
     close_ups = {
-        "bcc": good,
-        "scc": {"n": 0, "named": 0.5, "flagged": 0.5},
-        "df": {"n": 10, "named": 1.5, "flagged": 0.5},
-        "vasc": {"n": 10, "named": None, "flagged": 0.5},
-        "bkl": "n/a",
+        "by_answer": {
+            "bcc": good,
+            "scc": {"n": 0, "right": 0.5, "malignant": 0.5},
+            "df": {"n": 10, "right": 1.5, "malignant": 0.5},
+            "vasc": {"n": 10, "right": None, "malignant": 0.5},
+            "bkl": "n/a",
+        },
+        "by_kind": {"melanoma": {"n": 10, "named": 0.5, "flagged": 0.5}},
     }
     card = tiny_card(tiny_model_path, metrics={"close_ups": close_ups})
     assert close_up_figures(card, "bcc") == (50, 0.5, 1.0)

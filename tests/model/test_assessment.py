@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,18 @@ def test_a_photo_without_a_risk_level_names_its_kind_and_reason(
     assert answer["risk_level"] is None and answer["melanoma_probability"] is None
     assert answer["no_risk_reason"] == issue.value
     assert answer["photo_kind"] == (kind.value if kind else None)
+
+
+def test_a_close_up_is_never_told_low(predictor: Predictor) -> None:
+    from model.assessment import at_least_moderate
+    from model.predictor import RiskLevel
+
+    answer = predictor.predict([decode_image(MOLE.read_bytes())])[0]
+    low = dataclasses.replace(answer, risk_level=RiskLevel.LOW)
+    high = dataclasses.replace(answer, risk_level=RiskLevel.HIGH)
+
+    raised = at_least_moderate(low)
+
+    assert raised.risk_level is RiskLevel.MODERATE
+    assert raised.class_probabilities == low.class_probabilities  # only the level moves
+    assert at_least_moderate(high) is high

@@ -199,7 +199,7 @@ def distribution(
 
 
 def melanoma_auc(photos: list[CloseUp]) -> str:
-    """Melanoma-against-mole ROC AUC of P(melanoma) / (P(melanoma) + P(mole)), or why there is none."""
+    """Melanoma-against-mole ROC AUC of P(melanoma | melanoma or mole), or why there is none."""
     pairs = [p for p in photos if p.prediction and p.lesion_class in ("melanoma", "nevus")]
     labels = np.array([p.lesion_class == "melanoma" for p in pairs])
     if not 0 < labels.sum() < labels.size:
@@ -318,7 +318,7 @@ def main() -> int:
 
     answered_photos = [p for p in found if p.answered]
     print(
-        f"\nmelanoma against mole, ROC AUC of P(melanoma) / (P(melanoma) + P(mole)): all photos {melanoma_auc(found)}; "
+        f"\nmelanoma against mole, ROC AUC of P(melanoma | melanoma or mole): all photos {melanoma_auc(found)}; "
         f"answered {melanoma_auc(answered_photos)}"
     )
     if arguments.write_card:

@@ -318,7 +318,7 @@ def main() -> int:
 
     answered_photos = [p for p in found if p.answered]
     print(
-        f"\nmelanoma against mole, ROC AUC of P(melanoma | melanoma or mole): all photos {melanoma_auc(found)}; "
+        f"\nmelanoma against mole, P(melanoma | melanoma or mole): all photos {melanoma_auc(found)}; "
         f"answered {melanoma_auc(answered_photos)}"
     )
     if arguments.write_card:

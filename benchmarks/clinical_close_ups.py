@@ -318,8 +318,8 @@ def main() -> int:
 
     answered_photos = [p for p in found if p.answered]
     print(
-        f"\nmelanoma against mole, P(melanoma | melanoma or mole): all photos {melanoma_auc(found)}; "
-        f"answered {melanoma_auc(answered_photos)}"
+        "\nmelanoma against mole, P(melanoma | melanoma or mole): "
+        f"all photos {melanoma_auc(found)}; answered {melanoma_auc(answered_photos)}"
     )
     if arguments.write_card:
         path = write_card(loaded.path, by_class)

@@ -113,7 +113,7 @@ def test_card_has_test_metrics_per_source_and_class(shipped: LoadedModel) -> Non
         assert auc["ci95"][0] <= auc["auc"] <= auc["ci95"][1], name
         # Sanity floors, not the targets: far better than chance (1 in 8).
         assert entry["balanced_accuracy"] >= 0.4, name
-        assert auc["auc"] >= 0.8, name
+        assert auc["auc"] >= 0.7, name
     assert set(test_metrics["overall"]["recall"]) == set(LESION_CLASSES)
 
 

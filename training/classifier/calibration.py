@@ -1,10 +1,9 @@
-"""Platt or temperature scaling and decision thresholds, fitted on the validation split.
+"""Temperature scaling and the risk rule's thresholds, fitted on the validation split.
 
-Usage (melanoma against nevus; eight classes use `fit_temperature` and
-`choose_risk_thresholds`):
-    calibration = fit_platt(val_logits, val_labels)
-    val_probabilities = calibrate(val_logits, calibration)
-    thresholds = choose_thresholds(val_labels, val_probabilities, min_sensitivity=0.90)
+Usage:
+    calibration = fit_temperature(val_logits, val_labels)
+    probabilities = class_probabilities(val_logits, calibration)
+    thresholds = choose_risk_thresholds(val_labels, probabilities, classes)
 """
 
 from __future__ import annotations
@@ -56,80 +55,6 @@ def _require_both_classes(labels: np.ndarray) -> None:
         raise ValueError(f"`labels` must contain both classes. Received: only {labels[0]}")
 
 
-def fit_platt(logits: object, labels: object, *, max_iterations: int = 100) -> Calibration:
-    """Fit probability = sigmoid(slope * logit + intercept) by maximum likelihood.
-
-    Uses Platt's (1999) smoothed targets, (n_pos + 1) / (n_pos + 2) and
-    1 / (n_neg + 2), instead of 1 and 0: nearly unregularised, yet finite on
-    perfectly separated data. Solved by Newton's method with step halving.
-
-    Args:
-        logits: Raw model outputs on the validation split.
-        labels: 1 for melanoma, 0 for nevus.
-        max_iterations: Newton iterations at most.
-
-    Returns:
-        A `Calibration` with method "platt".
-
-    Raises:
-        ValueError: On bad inputs or a single class.
-    """
-    label_array, logit_array = check_binary(labels, logits, "logits")
-    _require_both_classes(label_array)
-    n_pos = int(label_array.sum())
-    n_neg = label_array.size - n_pos
-    targets = np.where(label_array == 1, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    design = np.stack([logit_array, np.ones_like(logit_array)], axis=1)
-    prior = math.log((n_pos + 1) / (n_neg + 1))
-    params = np.array([0.0, prior])
-
-    def loss(theta: np.ndarray) -> float:
-        scores = design @ theta
-        return float(np.sum(np.logaddexp(0.0, scores) - targets * scores))
-
-    current = loss(params)
-    for _ in range(max_iterations):
-        probabilities = 1.0 / (1.0 + np.exp(-np.clip(design @ params, -500, 500)))
-        gradient = design.T @ (probabilities - targets)
-        weights = probabilities * (1.0 - probabilities) + 1e-12
-        hessian = design.T @ (design * weights[:, None]) + 1e-9 * np.eye(2)
-        step = np.linalg.solve(hessian, gradient)
-        scale = 1.0
-        while scale > 1e-10 and loss(params - scale * step) > current:
-            scale /= 2.0
-        params = params - scale * step
-        improved = loss(params)
-        if current - improved < 1e-12 * max(1.0, abs(current)):
-            current = improved
-            break
-        current = improved
-    return Calibration(method="platt", slope=float(params[0]), intercept=float(params[1]))
-
-
-def screening_threshold(
-    labels: object, probabilities: object, min_sensitivity: float = 0.90
-) -> float:
-    """Return the highest threshold t whose sensitivity (p >= t) is >= `min_sensitivity`.
-
-    It is the k-th highest melanoma probability, k = ceil(min_sensitivity * n_melanoma);
-    ties at t only add positives, so the target is always met, and any higher
-    threshold misses it.
-
-    Raises:
-        ValueError: On bad inputs, no melanoma, or `min_sensitivity` outside (0, 1].
-    """
-    if not 0.0 < min_sensitivity <= 1.0:
-        raise ValueError(
-            f"`min_sensitivity` must be in (0, 1]. Received: min_sensitivity={min_sensitivity}"
-        )
-    label_array, probability_array = check_probabilities(labels, probabilities)
-    positives = np.sort(probability_array[label_array == 1])[::-1]
-    if positives.size == 0:
-        raise ValueError("`labels` must contain at least one melanoma. Received: none")
-    needed = max(1, math.ceil(min_sensitivity * positives.size - 1e-9))
-    return float(positives[needed - 1])
-
-
 def youden_threshold(labels: object, probabilities: object) -> float:
     """Return the threshold (p >= t) maximising sensitivity + specificity - 1.
 
@@ -146,16 +71,6 @@ def youden_threshold(labels: object, probabilities: object) -> float:
     finite = np.isfinite(thresholds) & (thresholds <= 1.0)
     youden = np.where(finite, true_positive_rate - false_positive_rate, -np.inf)
     return float(thresholds[int(np.argmax(youden))])
-
-
-def choose_thresholds(
-    labels: object, probabilities: object, min_sensitivity: float = 0.90
-) -> Thresholds:
-    """Return the screening and balanced (Youden) thresholds for the model card."""
-    return Thresholds(
-        screening=screening_threshold(labels, probabilities, min_sensitivity),
-        balanced=youden_threshold(labels, probabilities),
-    )
 
 
 def fit_temperature(
@@ -201,7 +116,11 @@ def fit_temperature(
 
 
 def kth_highest(scores: np.ndarray, share: float) -> float:
-    """The highest threshold t with share(scores >= t) >= `share` (inf for no scores)."""
+    """The highest threshold t with share(scores >= t) >= `share` (inf for no scores).
+
+    It is the k-th highest score, k = ceil(share * n); ties at t only add more, so the
+    share is always met, and any higher threshold misses it.
+    """
     ordered = np.sort(np.asarray(scores, np.float64))[::-1]
     if not ordered.size:
         return math.inf

@@ -1,16 +1,17 @@
-"""Platt scaling and threshold selection on constructed examples."""
+"""Temperature scaling and threshold selection on constructed examples."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from model.card import Thresholds
-from model.predictor import calibrate
+from model.card import Calibration
+from model.lesions import LESION_CLASSES
+from model.predictor import class_probabilities
 from training.classifier.calibration import (
-    choose_thresholds,
-    fit_platt,
-    screening_threshold,
+    choose_risk_thresholds,
+    fit_temperature,
+    kth_highest,
     youden_threshold,
 )
 from training.evaluation.metrics import expected_calibration_error
@@ -20,40 +21,29 @@ def sensitivity(labels: np.ndarray, probabilities: np.ndarray, threshold: float)
     return float(np.mean(probabilities[labels == 1] >= threshold))
 
 
-def test_screening_threshold_meets_target_exactly_and_is_the_highest() -> None:
+def test_kth_highest_meets_the_share_exactly_and_is_the_highest() -> None:
     rng = np.random.default_rng(0)
     labels = np.array([1] * 30 + [0] * 70)
     probabilities = np.where(labels == 1, rng.beta(5, 2, 100), rng.beta(2, 5, 100))
-    threshold = screening_threshold(labels, probabilities, min_sensitivity=0.9)
+    threshold = kth_highest(probabilities[labels == 1], 0.9)
     assert sensitivity(labels, probabilities, threshold) == pytest.approx(27 / 30)
     higher = np.nextafter(threshold, 1.0)
     assert sensitivity(labels, probabilities, higher) < 0.9
 
 
-def test_screening_threshold_on_a_hand_made_example() -> None:
-    labels = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
-    probabilities = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.1, 0.2, 0.35, 0.05])
-    assert screening_threshold(labels, probabilities, 0.9) == 0.3
-    assert screening_threshold(labels, probabilities, 0.5) == 0.7
-    assert screening_threshold(labels, probabilities, 1.0) == 0.1
+def test_kth_highest_on_a_hand_made_example() -> None:
+    melanomas = np.array([0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.1])
+    assert kth_highest(melanomas, 0.9) == 0.3
+    assert kth_highest(melanomas, 0.5) == 0.7
+    assert kth_highest(melanomas, 1.0) == 0.1
+    assert kth_highest(np.array([]), 0.9) == np.inf  # no photos of the class: no constraint
 
 
-def test_screening_threshold_with_tied_probabilities() -> None:
+def test_kth_highest_with_tied_scores() -> None:
     labels = np.array([1, 1, 1, 1, 0, 0])
     probabilities = np.array([0.8, 0.5, 0.5, 0.5, 0.5, 0.1])
-    threshold = screening_threshold(labels, probabilities, 0.75)
+    threshold = kth_highest(probabilities[labels == 1], 0.75)
     assert threshold == 0.5 and sensitivity(labels, probabilities, threshold) == 1.0
-
-
-def test_screening_threshold_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="min_sensitivity=0"):
-        screening_threshold([1, 0], [0.5, 0.2], min_sensitivity=0.0)
-    with pytest.raises(ValueError, match="at least one melanoma"):
-        screening_threshold([0, 0], [0.5, 0.2])
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        screening_threshold([1, 0], [1.5, 0.2])
-    with pytest.raises(ValueError, match="equal length"):
-        screening_threshold([1, 0, 1], [0.5, 0.2])
 
 
 def test_youden_threshold_separates_a_separable_set() -> None:
@@ -76,35 +66,38 @@ def test_youden_threshold_maximises_j() -> None:
     assert all(j(best) >= j(t) - 1e-12 for t in np.unique(probabilities))
 
 
-def test_choose_thresholds_returns_card_thresholds() -> None:
-    rng = np.random.default_rng(2)
-    labels = rng.integers(0, 2, 200)
-    probabilities = np.clip(rng.normal(0.3 + 0.4 * labels, 0.2), 0, 1)
-    thresholds = choose_thresholds(labels, probabilities)
-    assert isinstance(thresholds, Thresholds)
-    assert sensitivity(labels, probabilities, thresholds.screening) >= 0.9
-
-
-def test_platt_lowers_ece_of_overconfident_logits() -> None:
+def test_temperature_lowers_ece_of_overconfident_logits() -> None:
     rng = np.random.default_rng(3)
     true_logits = rng.normal(-1.5, 2.0, 5000)
     labels = (rng.random(5000) < 1 / (1 + np.exp(-true_logits))).astype(int)
-    overconfident = 4.0 * true_logits + 1.0
-    raw = 1 / (1 + np.exp(-overconfident))
-    calibration = fit_platt(overconfident, labels)
-    assert calibration.method == "platt"
+    overconfident = np.stack([np.zeros(5000), 4.0 * true_logits], axis=1)
+    raw = class_probabilities(overconfident, Calibration("temperature", slope=1.0))[:, 1]
+    calibration = fit_temperature(overconfident, labels, balanced=False)
+    assert calibration.method == "temperature"
     assert calibration.slope == pytest.approx(0.25, abs=0.03)
-    calibrated = calibrate(overconfident, calibration)
+    calibrated = class_probabilities(overconfident, calibration)[:, 1]
     assert expected_calibration_error(labels, calibrated) < 0.02
-    assert expected_calibration_error(labels, calibrated) < expected_calibration_error(labels, raw)
+    assert expected_calibration_error(labels, raw) > expected_calibration_error(labels, calibrated)
 
 
-def test_platt_is_finite_on_separable_data() -> None:
-    calibration = fit_platt([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], [0, 0, 0, 1, 1, 1])
-    assert np.isfinite([calibration.slope, calibration.intercept]).all()
-    assert calibration.slope > 0
+def test_temperature_rejects_labels_out_of_range() -> None:
+    with pytest.raises(ValueError, match="Received"):
+        fit_temperature(np.zeros((2, 3)), [0, 3])
 
 
-def test_platt_rejects_a_single_class() -> None:
-    with pytest.raises(ValueError, match="both classes"):
-        fit_platt([0.1, 0.2], [1, 1])
+def test_risk_thresholds_flag_the_required_shares_on_validation() -> None:
+    rng = np.random.default_rng(2)
+    labels = np.arange(800) % len(LESION_CLASSES)
+    probabilities = rng.dirichlet(np.ones(len(LESION_CLASSES)), 800)
+    probabilities[np.arange(800), labels] += 0.3
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+
+    thresholds = choose_risk_thresholds(labels, probabilities, LESION_CLASSES)
+
+    malignant = probabilities[:, [1, 2, 4, 5]].sum(axis=1)  # melanoma, bcc, akiec, scc
+    names = np.array(LESION_CLASSES)[labels]
+    assert np.mean(malignant[names == "melanoma"] >= thresholds.screening) >= 0.90
+    for carcinoma in ("bcc", "scc"):
+        assert np.mean(malignant[names == carcinoma] >= thresholds.screening) >= 0.95
+    urgent = probabilities[:, [1, 5]].sum(axis=1)
+    assert np.mean(urgent[names == "bkl"] >= thresholds.balanced) <= 0.10 + 1 / 100
